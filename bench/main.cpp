@@ -1,0 +1,160 @@
+// bench_switch: runs every registered experiment, prints a readable table, and writes Google
+// Benchmark JSON completed with what a reader needs to trust each figure (docs/JSON.md).
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "measure/system_info.hpp"
+#include "registry.hpp"
+#include "reporter.hpp"
+
+namespace {
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kDefaultJson = "bench_switch.json";
+
+constexpr const char* kHelp = R"(usage: bench_switch [options] [Google Benchmark flags]
+
+Measures what it costs to switch between tasks: OS threads and processes switched by the kernel
+(preemptive), fibers and coroutines switched by the program (cooperative). Prints a table and
+writes Google Benchmark JSON (docs/JSON.md explains every field; docs/METHODOLOGY.md every figure).
+
+options:
+  --json PATH        write the results to PATH (default: ./bench_switch.json); written whole or not
+                     at all (a temporary file, then a rename)
+  -h, --help         this text
+
+Google Benchmark flags pass through, for example:
+  --benchmark_filter=REGEX        run only the benchmarks whose name matches (e.g. 'switch/thread_')
+  --benchmark_repetitions=N       repetitions per benchmark (default here: 5; median, mean, stddev, cv)
+  --benchmark_min_time=SECONDS    minimum time per repetition (default here: 0.05)
+  --benchmark_list_tests=true     list the benchmark names and exit
+
+exit status: 0 all measured or skipped with a reason; 1 a benchmark failed or nothing matched;
+             2 bad command line or unwritable output.
+)";
+
+struct Options {
+  std::string json_path = kDefaultJson;
+  bool help = false;
+  std::vector<std::string> passthrough;  // everything else, for Google Benchmark
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "bench_switch: %s (see --help)\n", message.c_str());
+  std::exit(2);
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      o.help = true;
+    } else if (a == "--json") {
+      if (i + 1 >= argc) usage_error("--json needs a path");
+      o.json_path = argv[++i];
+    } else if (a.rfind("--json=", 0) == 0) {
+      o.json_path = a.substr(7);
+    } else if (a.rfind("--benchmark_", 0) == 0) {
+      o.passthrough.push_back(a);
+    } else {
+      usage_error(fmt::format("unknown option '{}'", a));
+    }
+  }
+  if (o.json_path.empty()) usage_error("--json needs a path");
+  return o;
+}
+
+// Checked before any benchmark runs: a minute of measuring must not end in "cannot write".
+void check_writable(const std::string& path) {
+  const fs::path dir = fs::absolute(path).parent_path();
+  if (!fs::is_directory(dir)) usage_error(fmt::format("cannot write {}: no folder {}", path, dir.string()));
+  if (access(dir.c_str(), W_OK) != 0) usage_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  if (fs::is_directory(path)) usage_error(fmt::format("cannot write {}: it is a folder", path));
+}
+
+// Google Benchmark's text, completed: context.bench_switch, and each entry's fields.
+json complete(const std::string& gbench_json, const std::string& command) {
+  // Google Benchmark prints a non-finite double as a bare NaN or inf (the cv of a counter that is
+  // always 0, say), which is not JSON; such a value becomes null.
+  static const std::regex non_finite(R"((:\s*)-?(nan|NaN|inf|Inf|Infinity)\b)");
+  json doc = json::parse(std::regex_replace(gbench_json, non_finite, "$1null"));
+  json bs = bench_switch::system_context();
+  bs["libraries"]["google_benchmark"] = BENCH_SWITCH_BENCHMARK_VERSION;
+  bs["command"] = command;
+  doc["context"]["bench_switch"] = bs;
+  for (json& entry : doc["benchmarks"]) {
+    if (const auto* fields = bench_switch::fields_for(entry.value("run_name", entry.value("name", ""))))
+      entry.update(bench_switch::to_json(*fields));
+  }
+  doc["summaries"] = json::object();
+  return doc;
+}
+
+// Whole or not at all: a temporary file in the same folder (so rename cannot cross file systems),
+// flushed to disk, then renamed over the target.
+bool write_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = fs::absolute(path).parent_path() / ".bench_switch.XXXXXX";
+  const int fd = mkstemp(tmp.data());
+  if (fd < 0) return false;
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+  ok = close(fd) == 0 && ok;
+  ok = ok && chmod(tmp.c_str(), 0644) == 0 && rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) unlink(tmp.c_str());
+  return ok;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse_options(argc, argv);
+  if (options.help) {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  check_writable(options.json_path);
+
+  // Defaults first, the user's flags after them: Google Benchmark keeps the last value of a flag.
+  std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.05"};
+  args.insert(args.end(), options.passthrough.begin(), options.passthrough.end());
+  std::vector<char*> cargs;
+  for (auto& a : args) cargs.push_back(a.data());
+  int n = static_cast<int>(cargs.size());
+  benchmark::Initialize(&n, cargs.data());
+  if (n > 1) usage_error(fmt::format("bad Google Benchmark flag '{}'", cargs[1]));
+
+  std::string command;
+  for (int i = 0; i < argc; ++i) {
+    if (i) command += ' ';
+    command += argv[i];
+  }
+
+  bench_switch::SuiteReporter reporter;
+  const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&reporter);
+  if (reporter.json_text().empty()) return 0;  // --benchmark_list_tests: nothing was measured
+  if (ran == 0) {
+    std::fprintf(stderr, "bench_switch: no benchmark matches --benchmark_filter='%s'\n",
+                 benchmark::GetBenchmarkFilter().c_str());
+    return 1;
+  }
+  if (!write_atomically(options.json_path, complete(reporter.json_text(), command).dump(2) + "\n")) {
+    std::fprintf(stderr, "bench_switch: cannot write %s: %s\n", options.json_path.c_str(), std::strerror(errno));
+    return 2;
+  }
+  std::printf("\nwrote %s (%d benchmarks measured%s)\n", options.json_path.c_str(), reporter.measured(),
+              reporter.failures() ? fmt::format(", {} FAILED", reporter.failures()).c_str() : "");
+  return reporter.failures() ? 1 : 0;
+}

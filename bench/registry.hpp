@@ -1,0 +1,35 @@
+// Registration with Google Benchmark, plus the fields each JSON entry carries beyond Google
+// Benchmark's own (family, mechanism, placement, params, unit: docs/JSON.md), so that plotting
+// and comparing never parse benchmark names.
+#pragma once
+#include <benchmark/benchmark.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace bench_switch {
+
+struct EntryFields {
+  std::string family;     // switch, timeslice, granularity, ...
+  std::string mechanism;  // thread_futex, fcontext_fiber, ...
+  std::string kind;       // preemptive, cooperative, baseline
+  std::string task;       // thread, process, fiber, coroutine, call
+  std::string placement;  // same_cpu, cross_cpu, unpinned, one_thread
+  std::string unit;       // what real_time is, in one sentence
+  nlohmann::json params = nlohmann::json::object();
+};
+
+// Registers `fn` as `name`. Every bench_switch benchmark reports manual time: it times exactly
+// what it measures (never partner creation or teardown) and hands it to SetIterationTime.
+benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFields fields,
+                                              std::function<void(benchmark::State&)> fn);
+
+// The fields registered for the benchmark a JSON entry's run_name belongs to, or nullptr.
+const EntryFields* fields_for(const std::string& run_name);
+nlohmann::json to_json(const EntryFields& fields);
+
+// A benchmark that cannot measure here: a message starting "skipped:", and no figure.
+void skip(benchmark::State& state, const std::string& why);
+
+}  // namespace bench_switch

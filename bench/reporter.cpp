@@ -1,0 +1,110 @@
+#include "reporter.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "measure/clock.hpp"
+#include "registry.hpp"
+
+namespace bench_switch {
+
+namespace {
+// What a family's rows show beside the median, and the one sentence that says what its figure is.
+struct FamilyView {
+  std::string_view family, headline;
+  std::vector<std::pair<std::string_view, std::string_view>> counters;  // counter, column label
+};
+const std::vector<FamilyView> kViews = {
+    {"switch", "ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",
+     {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"}}},
+};
+
+const FamilyView* view_of(const std::string& family) {
+  for (const auto& v : kViews)
+    if (v.family == family) return &v;
+  return nullptr;
+}
+
+double seconds_now() { return static_cast<double>(now_ns()) * 1e-9; }
+
+std::string display_name(const std::string& run_name) {
+  std::string n = run_name;
+  for (const char* suffix : {"/manual_time", "/real_time"}) {
+    const auto at = n.find(suffix);
+    if (at != std::string::npos) n.erase(at, std::string(suffix).size());
+  }
+  return n;
+}
+}  // namespace
+
+bool SuiteReporter::ReportContext(const Context& context) {
+  json_.SetOutputStream(&json_text_);
+  json_.SetErrorStream(&GetErrorStream());
+  json_.ReportContext(context);
+  GetOutputStream() << fmt::format("bench_switch on {} CPUs ({})\n", context.cpu_info.num_cpus,
+                                   context.cpu_info.cycles_per_second > 0 ? "TSC-timed" : "clock-timed");
+  return true;
+}
+
+void SuiteReporter::ReportRuns(const std::vector<Run>& runs) {
+  json_.ReportRuns(runs);
+  if (runs.empty()) return;
+  const EntryFields* fields = fields_for(runs.front().run_name.str());
+  const std::string family = fields ? fields->family : "other";
+  auto& out = GetOutputStream();
+  if (family != family_) {
+    if (!family_.empty()) out << fmt::format("  ({} done in {:.1f} s)\n", family_, seconds_now() - family_started_);
+    family_ = family, family_started_ = seconds_now();
+    const FamilyView* view = view_of(family);
+    out << fmt::format("\n== {}: {}\n", family, view ? view->headline : "");
+  }
+  // Google Benchmark reports a benchmark's repetitions in one call and their aggregates in a
+  // second: the row waits for the aggregates when there are any.
+  const Run& first = runs.front();
+  const bool aggregates_follow = first.repetitions > 1 && first.run_type == Run::RT_Iteration && !first.error_occurred;
+  const bool repeated_error = first.error_occurred && first.repetition_index > 0;
+  if (!aggregates_follow && !repeated_error) print_row(runs);
+  out.flush();
+}
+
+void SuiteReporter::print_row(const std::vector<Run>& runs) {
+  const Run& first = runs.front();
+  const std::string name = display_name(first.run_name.str());
+  auto& out = GetOutputStream();
+  if (first.error_occurred) {
+    const bool skipped = first.error_message.rfind("skipped:", 0) == 0;
+    if (!skipped) ++failures_;
+    out << fmt::format("  {:<44} {}\n", name, skipped ? first.error_message : "FAILED: " + first.error_message);
+    return;
+  }
+  ++measured_;
+  // The median of the repetitions when there are several, else the single run.
+  // The spread is stddev / mean of the repetitions (the coefficient of variation).
+  const Run* median = &first;
+  double mean = NAN, stddev = NAN;
+  for (const Run& r : runs) {
+    if (r.run_type != Run::RT_Aggregate) continue;
+    if (r.aggregate_name == "median") median = &r;
+    if (r.aggregate_name == "mean") mean = r.GetAdjustedRealTime();
+    if (r.aggregate_name == "stddev") stddev = r.GetAdjustedRealTime();
+  }
+  const double cv = stddev / mean;
+  std::string row = fmt::format("  {:<44} {:>10.1f} ns", name, median->GetAdjustedRealTime());
+  row += std::isnan(cv) ? std::string(8, ' ') : fmt::format("  ±{:>4.1f}%", cv * 100);
+  if (const FamilyView* view = view_of(family_)) {
+    for (const auto& [counter, label] : view->counters) {
+      const auto it = median->counters.find(std::string(counter));
+      if (it != median->counters.end()) row += fmt::format("  {} {:.2f}", label, it->second.value);
+    }
+  }
+  out << row << "\n";
+}
+
+void SuiteReporter::Finalize() {
+  json_.Finalize();
+  if (!family_.empty())
+    GetOutputStream() << fmt::format("  ({} done in {:.1f} s)\n", family_, seconds_now() - family_started_);
+}
+
+}  // namespace bench_switch

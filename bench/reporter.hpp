@@ -1,0 +1,32 @@
+// The console side of a run: a progress line when a family starts, then one readable row per
+// benchmark as it finishes (median and spread of the repetitions, plus the counters that prove it).
+// It also feeds every run to Google Benchmark's own JSONReporter, whose text main() completes and
+// writes: Google Benchmark keeps its statistics and its JSON layout, bench_switch adds fields.
+#pragma once
+#include <benchmark/benchmark.h>
+
+#include <sstream>
+#include <string>
+
+namespace bench_switch {
+
+class SuiteReporter final : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context& context) override;
+  void ReportRuns(const std::vector<Run>& runs) override;
+  void Finalize() override;
+
+  std::string json_text() const { return json_text_.str(); }
+  int failures() const { return failures_; }  // errors that are not documented skips
+  int measured() const { return measured_; }
+
+ private:
+  void print_row(const std::vector<Run>& runs);
+  benchmark::JSONReporter json_;
+  std::ostringstream json_text_;
+  std::string family_;
+  double family_started_ = 0;
+  int failures_ = 0, measured_ = 0;
+};
+
+}  // namespace bench_switch

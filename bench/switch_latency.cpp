@@ -1,0 +1,110 @@
+// Family `switch`: what one handoff between two tasks costs, for every mechanism and placement.
+//
+// One iteration is one one-way switch. The loop runs batches of R round trips (2R switches, about
+// a millisecond each) and reports each batch's wall time: kernel handoffs must be timed in real
+// time, because CPU time would cover only this thread, never the partner thread or child.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "measure/affinity.hpp"
+#include "measure/clock.hpp"
+#include "measure/handoff_timing.hpp"
+#include "measure/kernel_counters.hpp"
+#include "mechanisms.hpp"
+#include "registry.hpp"
+
+namespace bench_switch {
+namespace {
+
+constexpr double kBatchNs = 1e6;
+
+// Google Benchmark requires every repetition of a benchmark to run the same number of iterations,
+// and KeepRunningBatch counts whole batches: so the batch size is calibrated on the first call
+// (Google Benchmark calls the function again for each sizing run and repetition) and kept.
+std::uint64_t batch_round_trips(Handoff& handoff, const std::string& key) {
+  static std::map<std::string, std::uint64_t> chosen;
+  const auto it = chosen.find(key);
+  if (it == chosen.end()) return chosen[key] = calibrate_round_trips(handoff, kBatchNs);
+  time_round_trips(handoff, it->second);  // the warm-up calibration would have been
+  return it->second;
+}
+
+void BM_Switch(benchmark::State& state, const Mechanism& mechanism, PlacementKind where) {
+  std::string why_not;
+  const auto placement = resolve_placement(where, why_not);
+  if (!placement) return skip(state, why_not);
+  try {
+    // Pinned for the whole call, restored on every return path (ScopedPin); the partner thread or
+    // child pins itself in the Handoff constructor, before the timed loop.
+    ScopedPin pin(placement->measuring);
+    const auto handoff = mechanism.make(*placement);
+    const std::uint64_t rounds = batch_round_trips(*handoff, fmt::format("{}/{}", mechanism.name, to_string(where)));  // also the warm-up
+
+    // Not Threads(2): Google Benchmark would divide real time by 2 and run the loop twice; the
+    // partner is an explicit thread or child instead.
+    const TaskCounts before = read_task_counts(handoff->tasks());
+    Batch total;
+    while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(2 * rounds))) {
+      const Batch b = time_round_trips(*handoff, rounds);
+      state.SetIterationTime(b.wall_ns * 1e-9);
+      total.switches += b.switches, total.wall_ns += b.wall_ns, total.tsc_ticks += b.tsc_ticks;
+    }
+    const TaskCounts kernel = read_task_counts(handoff->tasks()) - before;
+    // perf counters are enabled only now, in a pass of its own: an enabled context-switch counter
+    // adds work to every switch, so it must not run during the timed loop.
+    const CountedPass counted = counted_pass(*handoff, rounds);
+
+    const Tally tally = handoff->tally();
+    if (tally.out_of_order != 0 || tally.measuring_received != tally.partner_received)
+      return state.SkipWithError(fmt::format("handoff broke: {} tokens out of order, {} sent, {} answered",
+                                             tally.out_of_order, tally.partner_received, tally.measuring_received).c_str());
+
+    const double n = static_cast<double>(total.switches);
+    auto& c = state.counters;
+    c["ns_per_switch"] = total.wall_ns / n;
+    if (tsc_invariant()) c["tsc_ticks_per_switch"] = total.tsc_ticks / n;
+    c["voluntary_switches_per_switch"] = static_cast<double>(kernel.voluntary) / n;
+    c["involuntary_switches_per_switch"] = static_cast<double>(kernel.involuntary) / n;
+    // Voluntary plus involuntary: a wake-up that preempts the waker is counted as involuntary.
+    c["kernel_switches_per_switch"] = static_cast<double>(kernel.voluntary + kernel.involuntary) / n;
+    c["cpu_utilisation"] = static_cast<double>(kernel.cpu_ns) / total.wall_ns;
+    c["switches"] = n;
+    c["ns_per_switch_counted"] = counted.batch.wall_ns / static_cast<double>(counted.batch.switches);
+    if (counted.perf) {
+      const double cn = static_cast<double>(counted.batch.switches);
+      c["perf_switches_per_switch"] = static_cast<double>(counted.perf->switches) / cn;
+      c["migrations_per_switch"] = static_cast<double>(counted.perf->migrations) / cn;
+    }
+    if (mechanism.carrier_alone) {
+      const auto alone = mechanism.carrier_alone();
+      const double carrier = carrier_ns_per_switch(*alone, rounds);
+      c["carrier_ns_per_switch"] = carrier;
+      c["ns_per_switch_net"] = total.wall_ns / n - carrier;
+    }
+  } catch (const PinRefused& e) {
+    skip(state, e.what());
+  }
+}
+
+const bool registered = [] {
+  for (const Mechanism& m : mechanisms()) {
+    for (const auto& [where, why_not] : m.placements) {
+      EntryFields fields{"switch", std::string(m.name), std::string(to_string(m.kind)), std::string(m.task),
+                         std::string(to_string(where)), "ns per one-way switch (a round trip is two)", {}};
+      const std::string name = fmt::format("switch/{}/{}", m.name, to_string(where));
+      if (why_not.empty()) {
+        add_benchmark(name, fields, [&m, where](benchmark::State& s) { BM_Switch(s, m, where); });
+      } else {
+        add_benchmark(name, fields, [reason = std::string(why_not)](benchmark::State& s) { skip(s, reason); });
+      }
+    }
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace bench_switch

@@ -1,0 +1,46 @@
+// The kernel's own counts of what happened to a set of tasks: context switches, migrations, CPU time.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bench_switch {
+
+// Counts the kernel keeps for every task whether anyone reads them or not (the same nvcsw/nivcsw
+// that getrusage reports, and the run time of /proc/<tid>/schedstat), so reading them before and
+// after a timed run does not disturb the run. Summed over `tids`.
+struct TaskCounts {
+  std::uint64_t voluntary = 0;    // the task blocked (waited for the token)
+  std::uint64_t involuntary = 0;  // the task was preempted; a wake-up that preempts the waker lands here
+  std::uint64_t cpu_ns = 0;       // time on a CPU
+};
+TaskCounts read_task_counts(const std::vector<pid_t>& tids);
+TaskCounts operator-(const TaskCounts& after, const TaskCounts& before);
+
+// perf_event software counters (context switches, CPU migrations) on each task of `tids`.
+// An enabled context-switch counter adds work to every switch it counts, so bench_switch
+// only enables it in a separate, untimed-for-the-headline pass.
+class PerfCounters {
+ public:
+  struct Counts {
+    std::uint64_t switches = 0;
+    std::uint64_t migrations = 0;
+  };
+  // Nothing (with `why_not`) when perf_event_open is refused (perf_event_paranoid, seccomp, no PMU code).
+  static std::optional<PerfCounters> open(const std::vector<pid_t>& tids, std::string& why_not);
+  PerfCounters(PerfCounters&&) noexcept;
+  PerfCounters& operator=(PerfCounters&&) = delete;
+  PerfCounters(const PerfCounters&) = delete;
+  ~PerfCounters();
+  void start();   // reset and enable
+  Counts stop();  // disable and read
+
+ private:
+  PerfCounters() = default;
+  std::vector<int> switch_fds_, migration_fds_;
+};
+
+}  // namespace bench_switch

@@ -1,0 +1,89 @@
+#include "mechanisms.hpp"
+
+#include "mechanisms/carriers/condvar.hpp"
+#include "mechanisms/carriers/eventfd.hpp"
+#include "mechanisms/carriers/futex.hpp"
+#include "mechanisms/carriers/pipe.hpp"
+#include "mechanisms/carriers/semaphore.hpp"
+#include "mechanisms/carriers/socketpair.hpp"
+#include "mechanisms/carriers/turn.hpp"
+#include "mechanisms/cooperative.hpp"
+#include "mechanisms/kernel_pair.hpp"
+
+namespace bench_switch {
+
+std::string_view to_string(Kind kind) {
+  switch (kind) {
+    case Kind::preemptive: return "preemptive";
+    case Kind::cooperative: return "cooperative";
+    case Kind::baseline: return "baseline";
+  }
+  return "?";
+}
+
+namespace {
+using P = PlacementKind;
+using Placements = std::vector<std::pair<P, std::string_view>>;
+// Functions, not namespace-scope vectors: benchmarks are registered from other files' static
+// initialisers, which may run before this file's.
+Placements all_placements() { return {{P::same_cpu, ""}, {P::cross_cpu, ""}, {P::unpinned, ""}}; }
+
+template <class Carrier>
+std::function<std::unique_ptr<Handoff>()> alone() {
+  if constexpr (requires { Carrier::has_syscalls_of_its_own; })
+    return [] { return std::make_unique<CarrierAlone<Carrier>>(); };
+  else
+    return {};
+}
+
+template <template <class> class Pair, class Carrier>
+Mechanism kernel(std::string_view name, std::string_view task, std::string_view summary,
+                 Placements placements = all_placements()) {
+  return {name, Kind::preemptive, task, summary, std::move(placements),
+          [](const Placement& p) { return std::make_unique<Pair<Carrier>>(p); }, alone<Carrier>()};
+}
+
+Mechanism one_thread(std::string_view name, Kind kind, std::string_view task, std::string_view summary,
+                     std::unique_ptr<Handoff> (*make)()) {
+  return {name, kind, task, summary, {{P::one_thread, ""}}, [make](const Placement&) { return make(); }, {}};
+}
+}  // namespace
+
+const std::vector<Mechanism>& mechanisms() {
+  static const std::vector<Mechanism> list = {
+      kernel<ThreadPair, FutexCarrier>("thread_futex", "thread", "a raw futex word per direction: FUTEX_WAKE, FUTEX_WAIT"),
+      kernel<ThreadPair, CondvarCarrier>("thread_condvar", "thread", "std::mutex and std::condition_variable"),
+      kernel<ThreadPair, PipeCarrier>("thread_pipe", "thread", "a pipe per direction, 8-byte token"),
+      kernel<ThreadPair, EventfdCarrier>("thread_eventfd", "thread", "an eventfd per direction"),
+      kernel<ThreadPair, SemaphoreCarrier>("thread_semaphore", "thread", "a POSIX semaphore per direction (sem_post, sem_wait)"),
+      kernel<ThreadPair, SchedYieldCarrier>("thread_sched_yield", "thread", "a shared turn word polled with sched_yield",
+          {{P::same_cpu, ""},
+           {P::cross_cpu, "skipped: sched_yield hands the CPU over only to a thread on the same CPU"},
+           {P::unpinned, "skipped: sched_yield hands the CPU over only to a thread on the same CPU"}}),
+      kernel<ThreadPair, SpinCarrier>("thread_spin", "thread", "a shared turn word busy-polled (no kernel): one cache line between CPUs",
+          {{P::same_cpu, "skipped: a busy-spin on one CPU advances only when the tick preempts the spinner"},
+           {P::cross_cpu, ""},
+           {P::unpinned, "skipped: unpinned, the scheduler may put both spinners on one CPU (see same_cpu)"}}),
+      kernel<ProcessPair, PipeCarrier>("process_pipe", "process", "a pipe per direction between parent and child (lmbench lat_ctx)"),
+      kernel<ProcessPair, FutexCarrier>("process_futex", "process", "a futex word per direction in MAP_SHARED memory"),
+      kernel<ProcessPair, SocketpairCarrier>("process_socketpair", "process", "a UNIX stream socketpair"),
+      one_thread("fcontext_fiber", Kind::cooperative, "fiber", "Boost.Context fiber::resume (fcontext)", &make_fcontext_fiber),
+      one_thread("ucontext_fiber", Kind::cooperative, "fiber", "POSIX swapcontext (saves the signal mask: a syscall)", &make_ucontext_switch),
+      one_thread("boost_fiber_yield", Kind::cooperative, "fiber", "Boost.Fiber this_fiber::yield through its round-robin scheduler", &make_boost_fiber_yield),
+      one_thread("coroutine", Kind::cooperative, "coroutine", "C++20 stackless coroutines, symmetric transfer", &make_coroutine_transfer),
+#if defined(__x86_64__)
+      one_thread("asm_switch", Kind::cooperative, "fiber", "hand-written x86-64 switch: 6 callee-saved registers and the stack pointer", &make_asm_switch),
+      one_thread("asm_switch_fpenv", Kind::cooperative, "fiber", "the same, plus MXCSR and the x87 control word (as fcontext)", &make_asm_switch_fpenv),
+#endif
+      one_thread("indirect_call", Kind::baseline, "call", "no switch: a call through a function pointer and its return", &make_indirect_call),
+  };
+  return list;
+}
+
+const Mechanism* find_mechanism(std::string_view name) {
+  for (const Mechanism& m : mechanisms())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+}  // namespace bench_switch

@@ -1,0 +1,34 @@
+// The list of every mechanism bench_switch measures. Adding one = its source file + one line in
+// mechanisms.cpp; every experiment picks it up from here.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "handoff.hpp"
+#include "measure/affinity.hpp"
+
+namespace bench_switch {
+
+enum class Kind { preemptive, cooperative, baseline };
+std::string_view to_string(Kind kind);
+
+struct Mechanism {
+  std::string_view name;     // e.g. "thread_futex": the task kind, then the carrier
+  Kind kind;
+  std::string_view task;     // "thread", "process", "fiber", "coroutine" or "call"
+  std::string_view summary;  // one sentence: what hands the token over
+  // Each placement it is registered in, with an empty reason, or the reason it is skipped there.
+  std::vector<std::pair<PlacementKind, std::string_view>> placements;
+  std::function<std::unique_ptr<Handoff>(const Placement&)> make;
+  // The carrier's own syscalls in one task with no switch (lmbench's `ovr`); empty when the
+  // carrier has none of its own to subtract.
+  std::function<std::unique_ptr<Handoff>()> carrier_alone;
+};
+
+const std::vector<Mechanism>& mechanisms();
+const Mechanism* find_mechanism(std::string_view name);
+
+}  // namespace bench_switch

@@ -1,0 +1,36 @@
+// std::mutex + std::condition_variable: what most C++ code uses to hand work between threads.
+// Threads only: std::mutex cannot be shared between processes.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+namespace bench_switch {
+
+class CondvarCarrier {
+ public:
+  explicit CondvarCarrier(bool /*process_shared: never, see above*/) {}
+  void send(int to_side, std::uint64_t seq) {
+    {
+      std::lock_guard lock(mutex_);
+      box_[to_side] = seq;
+      full_[to_side] = true;
+    }
+    ready_[to_side].notify_one();  // after unlocking, so the woken thread does not block on the mutex
+  }
+  std::uint64_t receive(int side) {
+    std::unique_lock lock(mutex_);
+    ready_[side].wait(lock, [&] { return full_[side]; });
+    full_[side] = false;
+    return box_[side];
+  }
+  void keep_side(int) {}
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_[2];
+  std::uint64_t box_[2] = {0, 0};
+  bool full_[2] = {false, false};
+};
+
+}  // namespace bench_switch

@@ -1,0 +1,55 @@
+// A shared "whose turn" word that the receiver polls: with sched_yield between polls (the kernel
+// runs the other thread on this CPU), or with a pause-instruction busy-spin (no kernel at all: the
+// cost is one cache line moving between two CPUs, the floor under every cross-CPU handoff).
+#pragma once
+#include <sched.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "mechanisms/shared_block.hpp"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace bench_switch {
+
+struct YieldPoll {
+  static void wait() { sched_yield(); }
+};
+struct SpinPoll {
+#if defined(__x86_64__)
+  static void wait() { _mm_pause(); }  // tells the core it is a spin loop: less power, no memory-order flush on exit
+#else
+  static void wait() {}
+#endif
+};
+
+template <class Poll>
+class TurnCarrier {
+ public:
+  explicit TurnCarrier(bool process_shared) : shared_(process_shared) {}
+  void send(int to_side, std::uint64_t seq) {
+    shared_->seq[to_side] = seq;
+    shared_->turn.store(to_side, std::memory_order_release);
+  }
+  std::uint64_t receive(int side) {
+    while (shared_->turn.load(std::memory_order_acquire) != side) Poll::wait();
+    return shared_->seq[side];
+  }
+  void keep_side(int) {}
+
+ private:
+  // Turn and tokens in one cache line: one line moves per handoff.
+  struct alignas(64) Line {
+    std::atomic<int> turn{0};
+    std::uint64_t seq[2] = {0, 0};
+  };
+  SharedBlock<Line> shared_;
+};
+
+using SchedYieldCarrier = TurnCarrier<YieldPoll>;
+using SpinCarrier = TurnCarrier<SpinPoll>;
+
+}  // namespace bench_switch

@@ -1,0 +1,83 @@
+// C++20 stackless coroutines handing over by symmetric transfer: await_suspend returns the other
+// coroutine's handle, so the switch is a tail call into it (no stack growth, no return to a
+// scheduler). Only the coroutine frame (heap, a few dozen bytes) holds a task's state.
+//
+// run(n) resumes the measuring coroutine once; it transfers n times to the partner and back, then
+// suspends to the caller. That entry and exit are 2 more transfers per batch, which is under 0.01 %
+// of a batch of the size bench_switch times (thousands of round trips), and is not subtracted.
+#include <coroutine>
+#include <cstdlib>
+#include <new>
+
+#include "mechanisms/cooperative.hpp"
+#include "mechanisms/one_thread.hpp"
+#include "mechanisms/stacks.hpp"
+
+namespace bench_switch {
+namespace {
+
+struct Coroutine {
+  struct promise_type {
+    Coroutine get_return_object() { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::abort(); }
+    // Counted, so tests can see every frame released.
+    static void* operator new(std::size_t n) {
+      live_coroutine_frames().fetch_add(1);
+      return ::operator new(n);
+    }
+    static void operator delete(void* p) {
+      live_coroutine_frames().fetch_sub(1);
+      ::operator delete(p);
+    }
+  };
+  std::coroutine_handle<promise_type> handle;
+};
+
+struct TransferTo {
+  std::coroutine_handle<> next;
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<>) const noexcept { return next; }
+  void await_resume() const noexcept {}
+};
+
+class CoroutineTransfer final : public OneThreadHandoff {
+ public:
+  CoroutineTransfer() : measuring_(measuring_side()), partner_(partner_side()) {}
+  ~CoroutineTransfer() override {
+    measuring_.handle.destroy();  // both are suspended at a co_await: destroy() frees the frames
+    partner_.handle.destroy();
+  }
+  void run(std::uint64_t round_trips) override {
+    remaining_ = round_trips;
+    measuring_.handle.resume();
+  }
+
+ private:
+  Coroutine measuring_side() {
+    for (;;) {
+      for (; remaining_ > 0; --remaining_) {
+        measuring_send();
+        co_await TransferTo{partner_.handle};
+        measuring_receive();
+      }
+      co_await std::suspend_always{};  // back to run()'s caller
+    }
+  }
+  Coroutine partner_side() {
+    for (;;) {
+      partner_answer();
+      co_await TransferTo{measuring_.handle};
+    }
+  }
+
+  std::uint64_t remaining_ = 0;
+  Coroutine measuring_, partner_;
+};
+}  // namespace
+
+std::unique_ptr<Handoff> make_coroutine_transfer() { return std::make_unique<CoroutineTransfer>(); }
+
+}  // namespace bench_switch

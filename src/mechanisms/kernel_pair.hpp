@@ -1,0 +1,202 @@
+// Two kernel tasks, a thread pair or a process pair, handing a token through a carrier.
+//
+// A carrier moves a sequence number to one side and blocks the receiver until it arrives:
+//   void send(int to_side, std::uint64_t seq);
+//   std::uint64_t receive(int side);      // kStopToken when the other side is gone
+//   void keep_side(int side);             // in a forked child: close what the other side uses
+//   explicit Carrier(bool process_shared);
+// Writing the timing and checking loop once here, over any carrier, is what lets a new kernel
+// mechanism be one small carrier file and one line in mechanisms.cpp.
+#pragma once
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdint>
+#include <stdexcept>
+#include <thread>
+
+#include "handoff.hpp"
+#include "measure/affinity.hpp"
+#include "measure/clock.hpp"
+#include "mechanisms/shared_block.hpp"
+
+namespace bench_switch {
+
+// The counts one side keeps. Only that side writes them (a plain load and store, not a locked
+// read-modify-write, which would add to every handoff); the other side reads them after the run.
+// For a process pair they live in shared memory so the parent can read the child's.
+struct SideCount {
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<std::uint64_t> out_of_order{0};
+};
+inline void bump(std::atomic<std::uint64_t>& n) { n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+
+// The partner's whole life: wait for token n, check it, answer n + 1, until told to stop.
+template <class Carrier>
+void partner_loop(Carrier& carrier, SideCount& count) {
+  std::uint64_t expected = 1;
+  for (;;) {
+    const std::uint64_t seq = carrier.receive(1);
+    if (seq == kStopToken) return;
+    if (seq != expected) bump(count.out_of_order);
+    bump(count.received);
+    expected = seq + 2;
+    carrier.send(0, seq + 1);
+  }
+}
+
+// The measuring side's half of n round trips: send 2k+1, wait for 2k+2.
+template <class Carrier>
+void measuring_loop(Carrier& carrier, SideCount& count, std::uint64_t& next_seq, std::uint64_t round_trips) {
+  for (std::uint64_t i = 0; i < round_trips; ++i) {
+    carrier.send(1, next_seq);
+    const std::uint64_t reply = carrier.receive(0);
+    if (reply != next_seq + 1) bump(count.out_of_order);
+    bump(count.received);
+    next_seq += 2;
+  }
+}
+
+template <class Carrier>
+class ThreadPair final : public Handoff {
+ public:
+  explicit ThreadPair(const Placement& p) : carrier_(/*process_shared=*/false) {
+    // The partner pins itself before it first waits, so no handoff ever runs unpinned; the
+    // constructor waits for its tid, so counters can be opened on it before any timed run.
+    partner_ = std::thread([this, mask = p.partner] {
+      try {
+        pin_current_thread(mask);
+      } catch (const PinRefused&) {
+        pin_failed_.store(true);
+      }
+      partner_tid_.store(static_cast<pid_t>(syscall(SYS_gettid)));
+      partner_tid_.notify_one();
+      if (!pin_failed_.load()) partner_loop(carrier_, partner_count_);
+    });
+    partner_tid_.wait(0);
+    if (pin_failed_.load()) {
+      partner_.join();
+      throw PinRefused("skipped: the kernel refused to pin the partner thread");
+    }
+  }
+  ~ThreadPair() override {
+    carrier_.send(1, kStopToken);
+    partner_.join();
+  }
+  void run(std::uint64_t round_trips) override { measuring_loop(carrier_, measuring_count_, next_seq_, round_trips); }
+  std::vector<pid_t> tasks() const override {
+    return {static_cast<pid_t>(syscall(SYS_gettid)), partner_tid_.load()};
+  }
+  Tally tally() const override {
+    return {measuring_count_.received.load(), partner_count_.received.load(),
+            measuring_count_.out_of_order.load() + partner_count_.out_of_order.load()};
+  }
+
+ private:
+  Carrier carrier_;
+  SideCount measuring_count_, partner_count_;
+  std::uint64_t next_seq_ = 1;
+  std::atomic<pid_t> partner_tid_{0};
+  std::atomic<bool> pin_failed_{false};
+  std::thread partner_;
+};
+
+template <class Carrier>
+class ProcessPair final : public Handoff {
+ public:
+  // The carrier is constructed process-shared: whatever the two sides must both see (a futex
+  // word, a semaphore) it keeps in MAP_SHARED memory, which fork() does not copy.
+  explicit ProcessPair(const Placement& p) : carrier_(/*process_shared=*/true), partner_count_(true) {
+    const pid_t parent = getpid();
+    child_ = fork();
+    if (child_ < 0) throw std::runtime_error("fork failed");
+    if (child_ == 0) {
+      // A child that outlives a killed parent would wait forever: have the kernel kill it with
+      // the parent, and check the parent did not die before the request took effect.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(1);
+      // Close the ends only the parent uses, so a read sees end-of-file when the parent is gone.
+      carrier_.keep_side(1);
+      if (sched_setaffinity(0, sizeof p.partner, &p.partner) != 0) _exit(3);
+      partner_loop(carrier_, *partner_count_);
+      // _exit, never return or exit(): the child holds a copy of the whole harness (Google
+      // Benchmark's state, stdio buffers, atexit handlers) that must not run a second time.
+      _exit(0);
+    }
+    carrier_.keep_side(0);
+  }
+  ~ProcessPair() override {
+    carrier_.send(1, kStopToken);
+    reap();
+  }
+  void run(std::uint64_t round_trips) override { measuring_loop(carrier_, measuring_count_, next_seq_, round_trips); }
+  std::vector<pid_t> tasks() const override { return {static_cast<pid_t>(syscall(SYS_gettid)), child_}; }
+  Tally tally() const override {
+    return {measuring_count_.received.load(), partner_count_->received.load(),
+            measuring_count_.out_of_order.load() + partner_count_->out_of_order.load()};
+  }
+  pid_t child() const { return child_; }
+
+ private:
+  // The child leaves on the stop token; if it has not within 5 s (it was stopped or wedged), it is
+  // killed: a failed run never leaves a process behind.
+  void reap() {
+    const std::uint64_t deadline = now_ns() + 5'000'000'000u;
+    int status = 0;
+    while (waitpid(child_, &status, WNOHANG) == 0) {
+      if (now_ns() > deadline) {
+        kill(child_, SIGKILL);
+        waitpid(child_, &status, 0);
+        return;
+      }
+      usleep(1000);
+    }
+  }
+
+  Carrier carrier_;
+  SharedBlock<SideCount> partner_count_;
+  pid_t child_ = -1;
+  SideCount measuring_count_;
+  std::uint64_t next_seq_ = 1;
+};
+
+// The carrier alone, in one task, no switch (lmbench's `ovr`): send to a side and receive as that
+// side at once, so the token is always there and nobody sleeps. What it costs is the carrier's own
+// syscalls, which a real handoff pays on top of the switch. A carrier may define
+// `loopback(side, seq)` when its receive would otherwise skip the syscall a sleeping receiver makes.
+template <class Carrier>
+class CarrierAlone final : public Handoff {
+ public:
+  CarrierAlone() : carrier_(/*process_shared=*/false) {}
+  void run(std::uint64_t round_trips) override {
+    for (std::uint64_t i = 0; i < round_trips; ++i) {
+      one(1, seq_);
+      one(0, seq_ + 1);
+      seq_ += 2;
+    }
+  }
+  std::vector<pid_t> tasks() const override { return {static_cast<pid_t>(syscall(SYS_gettid))}; }
+  Tally tally() const override { return {count_, count_, bad_}; }
+
+ private:
+  void one(int side, std::uint64_t seq) {
+    std::uint64_t got;
+    if constexpr (requires { carrier_.loopback(side, seq); }) {
+      got = carrier_.loopback(side, seq);
+    } else {
+      carrier_.send(side, seq);
+      got = carrier_.receive(side);
+    }
+    if (got != seq) ++bad_;
+    ++count_;
+  }
+  Carrier carrier_;
+  std::uint64_t seq_ = 1, count_ = 0, bad_ = 0;
+};
+
+}  // namespace bench_switch

@@ -1,0 +1,50 @@
+// Stacks for stackful fibers, each with a guard page, and a count of those alive (tests check that
+// every mechanism releases what it allocates).
+#pragma once
+#include <boost/context/protected_fixedsize_stack.hpp>
+
+#include <atomic>
+#include <cstddef>
+
+namespace bench_switch {
+
+inline constexpr std::size_t kFiberStackBytes = 64 * 1024;
+
+std::atomic<long>& live_fiber_stacks();
+std::atomic<long>& live_coroutine_frames();
+
+// mmap'd stack whose lowest page is PROT_NONE: an overflow faults instead of corrupting the heap.
+class GuardedStack {
+ public:
+  explicit GuardedStack(std::size_t usable_bytes = kFiberStackBytes);
+  ~GuardedStack();
+  GuardedStack(const GuardedStack&) = delete;
+  GuardedStack& operator=(const GuardedStack&) = delete;
+  void* base() const { return usable_; }     // lowest usable byte
+  void* top() const { return static_cast<char*>(usable_) + size_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  void* mapping_;
+  std::size_t mapping_bytes_;
+  void* usable_;
+  std::size_t size_;
+};
+
+// Boost's guard-paged stack allocator, counted.
+class CountedBoostStack {
+ public:
+  boost::context::stack_context allocate() {
+    live_fiber_stacks().fetch_add(1);
+    return inner_.allocate();
+  }
+  void deallocate(boost::context::stack_context& sc) noexcept {
+    inner_.deallocate(sc);
+    live_fiber_stacks().fetch_sub(1);
+  }
+
+ private:
+  boost::context::protected_fixedsize_stack inner_{kFiberStackBytes};
+};
+
+}  // namespace bench_switch
