@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,7 @@ exit status: 0 all measured or skipped with a reason; 1 a benchmark failed or no
 struct Options {
   std::string json_path = kDefaultJson;
   bool help = false;
+  bool list_only = false;  // --benchmark_list_tests: names only, nothing measured or written
   std::vector<std::string> passthrough;  // everything else, for Google Benchmark
 };
 
@@ -71,6 +73,7 @@ Options parse_options(int argc, char** argv) {
       o.json_path = a.substr(7);
     } else if (a.rfind("--benchmark_", 0) == 0) {
       o.passthrough.push_back(a);
+      if (a == "--benchmark_list_tests" || a == "--benchmark_list_tests=true") o.list_only = true;
     } else {
       usage_error(fmt::format("unknown option '{}'", a));
     }
@@ -143,13 +146,18 @@ int main(int argc, char** argv) {
   }
 
   bench_switch::SuiteReporter reporter;
+  // Google Benchmark's own complaints (a filter that matches nothing, a bad regex) are collected
+  // and said once, in bench_switch's words.
+  std::ostringstream gbench_errors;
+  reporter.SetErrorStream(&gbench_errors);
   const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&reporter);
-  if (reporter.json_text().empty()) return 0;  // --benchmark_list_tests: nothing was measured
   if (ran == 0) {
+    if (options.list_only) return 0;
     std::fprintf(stderr, "bench_switch: no benchmark matches --benchmark_filter='%s'\n",
                  benchmark::GetBenchmarkFilter().c_str());
     return 1;
   }
+  if (!gbench_errors.str().empty()) std::fprintf(stderr, "bench_switch: %s", gbench_errors.str().c_str());
   if (!write_atomically(options.json_path, complete(reporter.json_text(), command).dump(2) + "\n")) {
     std::fprintf(stderr, "bench_switch: cannot write %s: %s\n", options.json_path.c_str(), std::strerror(errno));
     return 2;

@@ -112,6 +112,8 @@ class ProcessPair final : public Handoff {
   // The carrier is constructed process-shared: whatever the two sides must both see (a futex
   // word, a semaphore) it keeps in MAP_SHARED memory, which fork() does not copy.
   explicit ProcessPair(const Placement& p) : carrier_(/*process_shared=*/true), partner_count_(true) {
+    // A write to a partner that died must fail with EPIPE, not kill the harness with SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
     const pid_t parent = getpid();
     child_ = fork();
     if (child_ < 0) throw std::runtime_error("fork failed");

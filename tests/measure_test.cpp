@@ -1,0 +1,82 @@
+// The measuring helpers read what the kernel says, and placements are what they claim.
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "measure/affinity.hpp"
+#include "measure/handoff_timing.hpp"
+#include "measure/kernel_counters.hpp"
+#include "measure/system_info.hpp"
+#include "mechanisms.hpp"
+
+namespace bench_switch {
+namespace {
+
+TEST(KernelCounters, ASleepIsCountedAsAVoluntarySwitch) {
+  const std::vector<pid_t> self = {static_cast<pid_t>(syscall(SYS_gettid))};
+  const TaskCounts before = read_task_counts(self);
+  usleep(2000);
+  const TaskCounts d = read_task_counts(self) - before;
+  EXPECT_GE(d.voluntary, 1u);
+}
+
+TEST(KernelCounters, CpuTimeGrowsWhileBusy) {
+  const std::vector<pid_t> self = {static_cast<pid_t>(syscall(SYS_gettid))};
+  const TaskCounts before = read_task_counts(self);
+  volatile std::uint64_t sink = 0;
+  for (std::uint64_t i = 0; i < 20'000'000; ++i) sink = sink + i;
+  EXPECT_GT((read_task_counts(self) - before).cpu_ns, 0u);
+}
+
+TEST(Placement, SameCpuPinsBothSidesToOneCpuCrossCpuToTwo) {
+  std::string why_not;
+  const auto same = resolve_placement(PlacementKind::same_cpu, why_not);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(CPU_COUNT(&same->measuring), 1);
+  EXPECT_TRUE(CPU_EQUAL(&same->measuring, &same->partner));
+  const auto cross = resolve_placement(PlacementKind::cross_cpu, why_not);
+  if (allowed_cpus().size() < 2) {
+    EXPECT_FALSE(cross);
+    EXPECT_EQ(why_not.rfind("skipped:", 0), 0u) << why_not;
+  } else {
+    ASSERT_TRUE(cross);
+    EXPECT_EQ(CPU_COUNT(&cross->measuring), 1);
+    EXPECT_EQ(CPU_COUNT(&cross->partner), 1);
+    EXPECT_FALSE(CPU_EQUAL(&cross->measuring, &cross->partner));
+  }
+}
+
+TEST(HandoffTiming, ABatchCountsTwoSwitchesPerRoundTrip) {
+  const auto handoff = find_mechanism("indirect_call")->make(Placement{});
+  EXPECT_EQ(time_round_trips(*handoff, 1234).switches, 2468u);
+  EXPECT_GE(calibrate_round_trips(*handoff, 1e5), 1u);
+}
+
+TEST(HandoffTiming, ACountedPassCountsTheSwitchesOfBothTasks) {
+  std::string why_not;
+  const auto p = *resolve_placement(PlacementKind::same_cpu, why_not);
+  ScopedPin pin(p.measuring);
+  const auto handoff = find_mechanism("thread_futex")->make(p);
+  const CountedPass pass = counted_pass(*handoff, 1000);
+  EXPECT_EQ(pass.batch.switches, 2000u);
+  if (!pass.perf) GTEST_SKIP() << "perf_event_open refused here: " << pass.perf_why_not;
+  EXPECT_GE(pass.perf->switches, 1800u) << "same CPU: about one kernel switch per handoff";
+}
+
+TEST(SystemContext, RecordsWhatAReaderNeeds) {
+  const auto ctx = system_context();
+  for (const char* key : {"tool", "git_revision", "build_type", "compiler", "libraries", "cpu_model", "cpu_count",
+                          "kernel_release", "clocksource", "tsc", "scheduler", "cpufreq_governor",
+                          "virtualization", "mitigations", "fingerprint"})
+    EXPECT_TRUE(ctx.contains(key)) << key;
+  EXPECT_EQ(ctx["tool"], "bench_switch");
+  EXPECT_GE(ctx["cpu_count"].get<int>(), 1);
+}
+
+TEST(SystemContext, ReadFirstLineTrimsAndToleratesMissingFiles) {
+  EXPECT_EQ(read_first_line("/nonexistent/file"), "");
+  EXPECT_FALSE(read_first_line("/proc/sys/kernel/osrelease").empty());
+}
+
+}  // namespace
+}  // namespace bench_switch
