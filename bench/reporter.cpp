@@ -18,6 +18,8 @@ struct FamilyView {
 const std::vector<FamilyView> kViews = {
     {"switch", "ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",
      {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"}}},
+    {"fpenv", "ns per one-way switch with a non-default MXCSR (against switch/.../one_thread)",
+     {{"kernel_switches_per_switch", "ksw"}}},
 };
 
 const FamilyView* view_of(const std::string& family) {

@@ -16,6 +16,7 @@
 #include "measure/kernel_counters.hpp"
 #include "mechanisms.hpp"
 #include "registry.hpp"
+#include "switch_latency.hpp"
 
 namespace bench_switch {
 namespace {
@@ -32,6 +33,8 @@ std::uint64_t batch_round_trips(Handoff& handoff, const std::string& key) {
   time_round_trips(handoff, it->second);  // the warm-up calibration would have been
   return it->second;
 }
+
+}  // namespace
 
 void BM_Switch(benchmark::State& state, const Mechanism& mechanism, PlacementKind where) {
   std::string why_not;
@@ -90,6 +93,7 @@ void BM_Switch(benchmark::State& state, const Mechanism& mechanism, PlacementKin
   }
 }
 
+namespace {
 const bool registered = [] {
   for (const Mechanism& m : mechanisms()) {
     for (const auto& [where, why_not] : m.placements) {
