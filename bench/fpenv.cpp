@@ -23,22 +23,25 @@ constexpr MxcsrMode kModes[] = {
     {"round_to_zero", 0x7f80},
 };
 
-void BM_SwitchWithMxcsr(benchmark::State& state, const Mechanism& mechanism, unsigned mxcsr) {
+void BM_SwitchWithMxcsr(benchmark::State& state, const SwitchCase& c, unsigned mxcsr) {
   const unsigned saved = _mm_getcsr();
   _mm_setcsr(mxcsr);  // fibers created inside BM_Switch start with this environment
-  BM_Switch(state, mechanism, PlacementKind::one_thread);
+  BM_Switch(state, c);
   _mm_setcsr(saved);
 }
 
 const bool registered = [] {
-  for (const char* name : {"asm_switch_fpenv", "fcontext_fiber"}) {
-    const Mechanism* m = find_mechanism(name);
+  describe_family("fpenv", {"ns per one-way switch with a non-default MXCSR (against switch/.../one_thread)",
+                            {{"kernel_switches_per_switch", "ksw"}}});
+  for (const char* mechanism_name : {"asm_switch_fpenv", "fcontext_fiber"}) {
+    const Mechanism* m = find_mechanism(mechanism_name);
     if (m == nullptr) continue;  // asm_switch_fpenv exists on x86-64 only
     for (const MxcsrMode& mode : kModes) {
       EntryFields fields{"fpenv", m->name.data(), std::string(to_string(m->kind)), std::string(m->task), "one_thread",
                          "ns per one-way switch with a non-default MXCSR", {{"mxcsr", mode.value}}};
-      add_benchmark(fmt::format("fpenv/{}/mxcsr:{}", m->name, mode.name), fields,
-                    [m, v = mode.value](benchmark::State& s) { BM_SwitchWithMxcsr(s, *m, v); });
+      const std::string name = fmt::format("fpenv/{}/mxcsr:{}", m->name, mode.name);
+      add_benchmark(name, fields, [c = SwitchCase{m, PlacementKind::one_thread, Work{}, name}, v = mode.value](
+                                      benchmark::State& s) { BM_SwitchWithMxcsr(s, c, v); });
     }
   }
   return true;

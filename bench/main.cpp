@@ -104,7 +104,7 @@ json complete(const std::string& gbench_json, const std::string& command) {
     if (const auto* fields = bench_switch::fields_for(entry.value("run_name", entry.value("name", ""))))
       entry.update(bench_switch::to_json(*fields));
   }
-  doc["summaries"] = json::object();
+  doc["summaries"] = bench_switch::summaries(doc["benchmarks"]);
   return doc;
 }
 

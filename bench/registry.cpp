@@ -9,6 +9,14 @@ std::map<std::string, EntryFields>& registered() {
   static std::map<std::string, EntryFields> fields;
   return fields;
 }
+std::map<std::string, FamilyView>& views() {
+  static std::map<std::string, FamilyView> v;
+  return v;
+}
+std::map<std::string, std::function<nlohmann::json(const nlohmann::json&)>>& summary_makers() {
+  static std::map<std::string, std::function<nlohmann::json(const nlohmann::json&)>> m;
+  return m;
+}
 }  // namespace
 
 benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFields fields,
@@ -35,6 +43,30 @@ const EntryFields* fields_for(const std::string& run_name) {
 nlohmann::json to_json(const EntryFields& f) {
   return {{"family", f.family}, {"mechanism", f.mechanism}, {"kind", f.kind}, {"task", f.task},
           {"placement", f.placement}, {"language", "c++"}, {"params", f.params}, {"unit", f.unit}};
+}
+
+void describe_family(const std::string& family, FamilyView view) { views()[family] = std::move(view); }
+
+const FamilyView* view_of(const std::string& family) {
+  const auto it = views().find(family);
+  return it == views().end() ? nullptr : &it->second;
+}
+
+void add_summary(const std::string& name, std::function<nlohmann::json(const nlohmann::json&)> make) {
+  summary_makers()[name] = std::move(make);
+}
+
+nlohmann::json summaries(const nlohmann::json& benchmarks) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, make] : summary_makers()) {
+    nlohmann::json s = make(benchmarks);
+    if (!s.is_null() && !s.empty()) out[name] = std::move(s);
+  }
+  return out;
+}
+
+benchmark::internal::Benchmark* fixed_budget(benchmark::internal::Benchmark* b, int repetitions, double min_time_s) {
+  return b->Repetitions(repetitions)->MinTime(min_time_s);
 }
 
 void skip(benchmark::State& state, const std::string& why) {

@@ -7,6 +7,8 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace bench_switch {
 
@@ -28,6 +30,25 @@ benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFiel
 // The fields registered for the benchmark a JSON entry's run_name belongs to, or nullptr.
 const EntryFields* fields_for(const std::string& run_name);
 nlohmann::json to_json(const EntryFields& fields);
+
+// How a family appears in the console table: the sentence that says what its figure is, and the
+// counters shown beside the median (counter name, column label). Declared by the family's own file.
+struct FamilyView {
+  std::string headline;
+  std::vector<std::pair<std::string, std::string>> counters;
+};
+void describe_family(const std::string& family, FamilyView view);
+const FamilyView* view_of(const std::string& family);
+
+// A figure derived across a family's results (a break-even point, an observed time slice): `make`
+// gets the completed JSON's "benchmarks" array and returns what goes under summaries[name].
+void add_summary(const std::string& name, std::function<nlohmann::json(const nlohmann::json& benchmarks)> make);
+nlohmann::json summaries(const nlohmann::json& benchmarks);
+
+// Families whose points each take long (sweeps, rings, time slices) fix their own repetitions and
+// minimum time, overriding --benchmark_repetitions and --benchmark_min_time, so that the default
+// run stays within its time budget. docs/METHODOLOGY.md lists them.
+benchmark::internal::Benchmark* fixed_budget(benchmark::internal::Benchmark* b, int repetitions, double min_time_s);
 
 // A benchmark that cannot measure here: a message starting "skipped:", and no figure.
 void skip(benchmark::State& state, const std::string& why);

@@ -10,24 +10,6 @@
 namespace bench_switch {
 
 namespace {
-// What a family's rows show beside the median, and the one sentence that says what its figure is.
-struct FamilyView {
-  std::string_view family, headline;
-  std::vector<std::pair<std::string_view, std::string_view>> counters;  // counter, column label
-};
-const std::vector<FamilyView> kViews = {
-    {"switch", "ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",
-     {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"}}},
-    {"fpenv", "ns per one-way switch with a non-default MXCSR (against switch/.../one_thread)",
-     {{"kernel_switches_per_switch", "ksw"}}},
-};
-
-const FamilyView* view_of(const std::string& family) {
-  for (const auto& v : kViews)
-    if (v.family == family) return &v;
-  return nullptr;
-}
-
 double seconds_now() { return static_cast<double>(now_ns()) * 1e-9; }
 
 std::string display_name(const std::string& run_name) {
@@ -96,7 +78,7 @@ void SuiteReporter::print_row(const std::vector<Run>& runs) {
   row += std::isnan(cv) ? std::string(8, ' ') : fmt::format("  ±{:>4.1f}%", cv * 100);
   if (const FamilyView* view = view_of(family_)) {
     for (const auto& [counter, label] : view->counters) {
-      const auto it = median->counters.find(std::string(counter));
+      const auto it = median->counters.find(counter);
       if (it != median->counters.end()) row += fmt::format("  {} {:.2f}", label, it->second.value);
     }
   }

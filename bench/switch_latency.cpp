@@ -36,16 +36,17 @@ std::uint64_t batch_round_trips(Handoff& handoff, const std::string& key) {
 
 }  // namespace
 
-void BM_Switch(benchmark::State& state, const Mechanism& mechanism, PlacementKind where) {
+void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
+  const Mechanism& mechanism = *sc.mechanism;
   std::string why_not;
-  const auto placement = resolve_placement(where, why_not);
+  const auto placement = resolve_placement(sc.where, why_not);
   if (!placement) return skip(state, why_not);
   try {
     // Pinned for the whole call, restored on every return path (ScopedPin); the partner thread or
     // child pins itself in the Handoff constructor, before the timed loop.
     ScopedPin pin(placement->measuring);
-    const auto handoff = mechanism.make(*placement);
-    const std::uint64_t rounds = batch_round_trips(*handoff, fmt::format("{}/{}", mechanism.name, to_string(where)));  // also the warm-up
+    const auto handoff = mechanism.make(*placement, sc.work);
+    const std::uint64_t rounds = batch_round_trips(*handoff, sc.key);  // also the warm-up
 
     // Not Threads(2): Google Benchmark would divide real time by 2 and run the loop twice; the
     // partner is an explicit thread or child instead.
@@ -95,13 +96,15 @@ void BM_Switch(benchmark::State& state, const Mechanism& mechanism, PlacementKin
 
 namespace {
 const bool registered = [] {
+  describe_family("switch", {"ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",
+                             {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"}}});
   for (const Mechanism& m : mechanisms()) {
     for (const auto& [where, why_not] : m.placements) {
       EntryFields fields{"switch", std::string(m.name), std::string(to_string(m.kind)), std::string(m.task),
                          std::string(to_string(where)), "ns per one-way switch (a round trip is two)", {}};
       const std::string name = fmt::format("switch/{}/{}", m.name, to_string(where));
       if (why_not.empty()) {
-        add_benchmark(name, fields, [&m, where](benchmark::State& s) { BM_Switch(s, m, where); });
+        add_benchmark(name, fields, [c = SwitchCase{&m, where, Work{}, name}](benchmark::State& s) { BM_Switch(s, c); });
       } else {
         add_benchmark(name, fields, [reason = std::string(why_not)](benchmark::State& s) { skip(s, reason); });
       }

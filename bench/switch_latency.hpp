@@ -6,7 +6,16 @@
 
 namespace bench_switch {
 
-// Times one-way switches of `mechanism` in placement `where` and sets the switch family's counters.
-void BM_Switch(benchmark::State& state, const Mechanism& mechanism, PlacementKind where);
+// One point of the switch experiment: a mechanism in a placement, each side doing `work` per switch.
+struct SwitchCase {
+  const Mechanism* mechanism;
+  PlacementKind where;
+  Work work;
+  std::string key;  // unique per registered benchmark: its batch size is chosen once and kept
+};
+
+// Times one-way switches of the case and sets the switch family's counters. Other families (the
+// granularity sweep, the cache footprint, the ring) run this same loop and add their own counters.
+void BM_Switch(benchmark::State& state, const SwitchCase& c);
 
 }  // namespace bench_switch

@@ -40,12 +40,12 @@ template <template <class> class Pair, class Carrier>
 Mechanism kernel(std::string_view name, std::string_view task, std::string_view summary,
                  Placements placements = all_placements()) {
   return {name, Kind::preemptive, task, summary, std::move(placements),
-          [](const Placement& p) { return std::make_unique<Pair<Carrier>>(p); }, alone<Carrier>()};
+          [](const Placement& p, const Work& w) { return std::make_unique<Pair<Carrier>>(p, w); }, alone<Carrier>()};
 }
 
 Mechanism one_thread(std::string_view name, Kind kind, std::string_view task, std::string_view summary,
-                     std::unique_ptr<Handoff> (*make)()) {
-  return {name, kind, task, summary, {{P::one_thread, ""}}, [make](const Placement&) { return make(); }, {}};
+                     std::unique_ptr<Handoff> (*make)(const Work&)) {
+  return {name, kind, task, summary, {{P::one_thread, ""}}, [make](const Placement&, const Work& w) { return make(w); }, {}};
 }
 }  // namespace
 

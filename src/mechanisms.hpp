@@ -9,6 +9,7 @@
 
 #include "handoff.hpp"
 #include "measure/affinity.hpp"
+#include "measure/work.hpp"
 
 namespace bench_switch {
 
@@ -22,7 +23,8 @@ struct Mechanism {
   std::string_view summary;  // one sentence: what hands the token over
   // Each placement it is registered in, with an empty reason, or the reason it is skipped there.
   std::vector<std::pair<PlacementKind, std::string_view>> placements;
-  std::function<std::unique_ptr<Handoff>(const Placement&)> make;
+  // The two tasks in that placement, each doing `work` whenever it receives the token.
+  std::function<std::unique_ptr<Handoff>(const Placement&, const Work&)> make;
   // The carrier's own syscalls in one task with no switch (lmbench's `ovr`); empty when the
   // carrier has none of its own to subtract.
   std::function<std::unique_ptr<Handoff>()> carrier_alone;

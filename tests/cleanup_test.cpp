@@ -30,7 +30,7 @@ TEST(Cleanup, EveryProcessMechanismReapsItsChild) {
     if (m.task != "process") continue;
     pid_t child;
     {
-      const auto handoff = m.make(same_cpu());
+      const auto handoff = m.make(same_cpu(), Work{});
       handoff->run(100);
       child = handoff->tasks().at(1);
       EXPECT_EQ(kill(child, 0), 0) << m.name << ": the partner should be alive during the run";
@@ -44,7 +44,7 @@ TEST(Cleanup, AProcessPairWhosePartnerWasKilledStillTearsDown) {
     if (m.task != "process") continue;
     pid_t child;
     {
-      const auto handoff = m.make(same_cpu());
+      const auto handoff = m.make(same_cpu(), Work{});
       handoff->run(10);
       child = handoff->tasks().at(1);
       kill(child, SIGKILL);  // the destructor must neither hang nor die of SIGPIPE
@@ -57,7 +57,7 @@ TEST(Cleanup, EveryMechanismReleasesItsStacksAndFrames) {
   for (const Mechanism& m : mechanisms()) {
     for (const bool ran : {false, true}) {
       {
-        const auto handoff = m.make(same_cpu());
+        const auto handoff = m.make(same_cpu(), Work{});
         if (m.task == "fiber") {
           EXPECT_GT(live_fiber_stacks().load(), 0) << m.name;
         }

@@ -41,7 +41,7 @@ TEST_P(EveryHandoff, AlternatesWithSequenceNumbersCheckedOnBothSides) {
   const auto p = placement();
   if (!p) GTEST_SKIP() << "placement not available here";
   ScopedPin pin(p->measuring);
-  const auto handoff = GetParam().mechanism->make(*p);
+  const auto handoff = GetParam().mechanism->make(*p, Work{});
   handoff->run(10);
   handoff->run(990);  // a second run continues the sequence where the first stopped
   const Tally t = handoff->tally();
@@ -72,7 +72,7 @@ TEST_P(KernelSwitches, AreWhatTheKindPromises) {
   ASSERT_TRUE(p);
   const bool kernel = GetParam().mechanism->kind == Kind::preemptive;
   ScopedPin pin(p->measuring);
-  const auto handoff = GetParam().mechanism->make(*p);
+  const auto handoff = GetParam().mechanism->make(*p, Work{});
   const std::uint64_t rounds = kernel ? 2000 : 200000;
   handoff->run(10);
   const TaskCounts before = read_task_counts(handoff->tasks());
@@ -115,7 +115,7 @@ TEST(Tally, CatchesAPartnerThatAnswersOutOfOrder) {
   std::string why_not;
   const auto p = resolve_placement(PlacementKind::same_cpu, why_not);
   ASSERT_TRUE(p);
-  ThreadPair<SkippingCarrier> pair(*p);
+  ThreadPair<SkippingCarrier> pair(*p, Work{});
   pair.run(100);
   EXPECT_EQ(pair.tally().out_of_order, 100u);
 }

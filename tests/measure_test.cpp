@@ -47,7 +47,7 @@ TEST(Placement, SameCpuPinsBothSidesToOneCpuCrossCpuToTwo) {
 }
 
 TEST(HandoffTiming, ABatchCountsTwoSwitchesPerRoundTrip) {
-  const auto handoff = find_mechanism("indirect_call")->make(Placement{});
+  const auto handoff = find_mechanism("indirect_call")->make(Placement{}, Work{});
   EXPECT_EQ(time_round_trips(*handoff, 1234).switches, 2468u);
   EXPECT_GE(calibrate_round_trips(*handoff, 1e5), 1u);
 }
@@ -56,7 +56,7 @@ TEST(HandoffTiming, ACountedPassCountsTheSwitchesOfBothTasks) {
   std::string why_not;
   const auto p = *resolve_placement(PlacementKind::same_cpu, why_not);
   ScopedPin pin(p.measuring);
-  const auto handoff = find_mechanism("thread_futex")->make(p);
+  const auto handoff = find_mechanism("thread_futex")->make(p, Work{});
   const CountedPass pass = counted_pass(*handoff, 1000);
   EXPECT_EQ(pass.batch.switches, 2000u);
   if (!pass.perf) GTEST_SKIP() << "perf_event_open refused here: " << pass.perf_why_not;

@@ -51,7 +51,7 @@ class AsmSwitch final : public OneThreadHandoff {
   static constexpr auto switch_to = SaveFpEnv ? &bs_switch_fpenv : &bs_switch;
 
  public:
-  AsmSwitch() : fiber_sp_(prepare_stack(stack_.top(), &entry, this, SaveFpEnv)) {}
+  explicit AsmSwitch(const Work& work) : OneThreadHandoff(work), fiber_sp_(prepare_stack(stack_.top(), &entry, this, SaveFpEnv)) {}
   // The fiber is left suspended for good and its stack unmapped: nothing on that stack has a
   // destructor to run (entry holds only a pointer).
   void run(std::uint64_t round_trips) override {
@@ -77,13 +77,13 @@ class AsmSwitch final : public OneThreadHandoff {
 };
 }  // namespace
 
-std::unique_ptr<Handoff> make_asm_switch() { return std::make_unique<AsmSwitch<false>>(); }
-std::unique_ptr<Handoff> make_asm_switch_fpenv() { return std::make_unique<AsmSwitch<true>>(); }
+std::unique_ptr<Handoff> make_asm_switch(const Work& work) { return std::make_unique<AsmSwitch<false>>(work); }
+std::unique_ptr<Handoff> make_asm_switch_fpenv(const Work& work) { return std::make_unique<AsmSwitch<true>>(work); }
 
 }  // namespace bench_switch
 #else
 namespace bench_switch {
-std::unique_ptr<Handoff> make_asm_switch() { return nullptr; }
-std::unique_ptr<Handoff> make_asm_switch_fpenv() { return nullptr; }
+std::unique_ptr<Handoff> make_asm_switch(const Work&) { return nullptr; }
+std::unique_ptr<Handoff> make_asm_switch_fpenv(const Work&) { return nullptr; }
 }  // namespace bench_switch
 #endif

@@ -12,8 +12,9 @@ namespace {
 
 class BoostFiberYield final : public OneThreadHandoff {
  public:
-  BoostFiberYield()
-      : worker_(std::allocator_arg, CountedBoostStack(), [this] {
+  explicit BoostFiberYield(const Work& work)
+      : OneThreadHandoff(work),
+        worker_(std::allocator_arg, CountedBoostStack(), [this] {
           while (!stop_) {
             partner_answer();
             boost::this_fiber::yield();
@@ -37,6 +38,6 @@ class BoostFiberYield final : public OneThreadHandoff {
 };
 }  // namespace
 
-std::unique_ptr<Handoff> make_boost_fiber_yield() { return std::make_unique<BoostFiberYield>(); }
+std::unique_ptr<Handoff> make_boost_fiber_yield(const Work& work) { return std::make_unique<BoostFiberYield>(work); }
 
 }  // namespace bench_switch

@@ -45,7 +45,8 @@ struct TransferTo {
 
 class CoroutineTransfer final : public OneThreadHandoff {
  public:
-  CoroutineTransfer() : measuring_(measuring_side()), partner_(partner_side()) {}
+  explicit CoroutineTransfer(const Work& work)
+      : OneThreadHandoff(work), measuring_(measuring_side()), partner_(partner_side()) {}
   ~CoroutineTransfer() override {
     measuring_.handle.destroy();  // both are suspended at a co_await: destroy() frees the frames
     partner_.handle.destroy();
@@ -78,6 +79,6 @@ class CoroutineTransfer final : public OneThreadHandoff {
 };
 }  // namespace
 
-std::unique_ptr<Handoff> make_coroutine_transfer() { return std::make_unique<CoroutineTransfer>(); }
+std::unique_ptr<Handoff> make_coroutine_transfer(const Work& work) { return std::make_unique<CoroutineTransfer>(work); }
 
 }  // namespace bench_switch

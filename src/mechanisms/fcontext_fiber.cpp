@@ -12,8 +12,9 @@ namespace ctx = boost::context;
 
 class FcontextFiber final : public OneThreadHandoff {
  public:
-  FcontextFiber()
-      : fiber_(std::allocator_arg, CountedBoostStack(), [this](ctx::fiber&& caller) {
+  explicit FcontextFiber(const Work& work)
+      : OneThreadHandoff(work),
+        fiber_(std::allocator_arg, CountedBoostStack(), [this](ctx::fiber&& caller) {
           while (!stop_) {
             partner_answer();
             caller = std::move(caller).resume();
@@ -39,6 +40,6 @@ class FcontextFiber final : public OneThreadHandoff {
 };
 }  // namespace
 
-std::unique_ptr<Handoff> make_fcontext_fiber() { return std::make_unique<FcontextFiber>(); }
+std::unique_ptr<Handoff> make_fcontext_fiber(const Work& work) { return std::make_unique<FcontextFiber>(work); }
 
 }  // namespace bench_switch

@@ -8,6 +8,7 @@ namespace {
 
 class IndirectCall final : public OneThreadHandoff {
  public:
+  using OneThreadHandoff::OneThreadHandoff;
   void run(std::uint64_t round_trips) override {
     for (std::uint64_t i = 0; i < round_trips; ++i) {
       measuring_send();
@@ -22,6 +23,6 @@ class IndirectCall final : public OneThreadHandoff {
 };
 }  // namespace
 
-std::unique_ptr<Handoff> make_indirect_call() { return std::make_unique<IndirectCall>(); }
+std::unique_ptr<Handoff> make_indirect_call(const Work& work) { return std::make_unique<IndirectCall>(work); }
 
 }  // namespace bench_switch

@@ -23,6 +23,7 @@
 #include "handoff.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
+#include "measure/work.hpp"
 #include "mechanisms/shared_block.hpp"
 
 namespace bench_switch {
@@ -36,9 +37,10 @@ struct SideCount {
 };
 inline void bump(std::atomic<std::uint64_t>& n) { n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
 
-// The partner's whole life: wait for token n, check it, answer n + 1, until told to stop.
+// The partner's whole life: wait for token n, check it, do its work, answer n + 1, until told to stop.
 template <class Carrier>
-void partner_loop(Carrier& carrier, SideCount& count) {
+void partner_loop(Carrier& carrier, SideCount& count, const Work& work) {
+  WorkRunner do_work(work);  // built here, in the partner's own task: its working set is its own
   std::uint64_t expected = 1;
   for (;;) {
     const std::uint64_t seq = carrier.receive(1);
@@ -46,14 +48,17 @@ void partner_loop(Carrier& carrier, SideCount& count) {
     if (seq != expected) bump(count.out_of_order);
     bump(count.received);
     expected = seq + 2;
+    do_work();
     carrier.send(0, seq + 1);
   }
 }
 
 // The measuring side's half of n round trips: send 2k+1, wait for 2k+2.
 template <class Carrier>
-void measuring_loop(Carrier& carrier, SideCount& count, std::uint64_t& next_seq, std::uint64_t round_trips) {
+void measuring_loop(Carrier& carrier, SideCount& count, WorkRunner& do_work, std::uint64_t& next_seq,
+                    std::uint64_t round_trips) {
   for (std::uint64_t i = 0; i < round_trips; ++i) {
+    do_work();
     carrier.send(1, next_seq);
     const std::uint64_t reply = carrier.receive(0);
     if (reply != next_seq + 1) bump(count.out_of_order);
@@ -65,10 +70,10 @@ void measuring_loop(Carrier& carrier, SideCount& count, std::uint64_t& next_seq,
 template <class Carrier>
 class ThreadPair final : public Handoff {
  public:
-  explicit ThreadPair(const Placement& p) : carrier_(/*process_shared=*/false) {
+  ThreadPair(const Placement& p, const Work& work) : carrier_(/*process_shared=*/false), do_work_(work) {
     // The partner pins itself before it first waits, so no handoff ever runs unpinned; the
     // constructor waits for its tid, so counters can be opened on it before any timed run.
-    partner_ = std::thread([this, mask = p.partner] {
+    partner_ = std::thread([this, mask = p.partner, work] {
       try {
         pin_current_thread(mask);
       } catch (const PinRefused&) {
@@ -76,7 +81,7 @@ class ThreadPair final : public Handoff {
       }
       partner_tid_.store(static_cast<pid_t>(syscall(SYS_gettid)));
       partner_tid_.notify_one();
-      if (!pin_failed_.load()) partner_loop(carrier_, partner_count_);
+      if (!pin_failed_.load()) partner_loop(carrier_, partner_count_, work);
     });
     partner_tid_.wait(0);
     if (pin_failed_.load()) {
@@ -88,7 +93,9 @@ class ThreadPair final : public Handoff {
     carrier_.send(1, kStopToken);
     partner_.join();
   }
-  void run(std::uint64_t round_trips) override { measuring_loop(carrier_, measuring_count_, next_seq_, round_trips); }
+  void run(std::uint64_t round_trips) override {
+    measuring_loop(carrier_, measuring_count_, do_work_, next_seq_, round_trips);
+  }
   std::vector<pid_t> tasks() const override {
     return {static_cast<pid_t>(syscall(SYS_gettid)), partner_tid_.load()};
   }
@@ -99,6 +106,7 @@ class ThreadPair final : public Handoff {
 
  private:
   Carrier carrier_;
+  WorkRunner do_work_;
   SideCount measuring_count_, partner_count_;
   std::uint64_t next_seq_ = 1;
   std::atomic<pid_t> partner_tid_{0};
@@ -111,7 +119,8 @@ class ProcessPair final : public Handoff {
  public:
   // The carrier is constructed process-shared: whatever the two sides must both see (a futex
   // word, a semaphore) it keeps in MAP_SHARED memory, which fork() does not copy.
-  explicit ProcessPair(const Placement& p) : carrier_(/*process_shared=*/true), partner_count_(true) {
+  ProcessPair(const Placement& p, const Work& work)
+      : carrier_(/*process_shared=*/true), partner_count_(true), do_work_(work) {
     // A write to a partner that died must fail with EPIPE, not kill the harness with SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
     const pid_t parent = getpid();
@@ -125,7 +134,7 @@ class ProcessPair final : public Handoff {
       // Close the ends only the parent uses, so a read sees end-of-file when the parent is gone.
       carrier_.keep_side(1);
       if (sched_setaffinity(0, sizeof p.partner, &p.partner) != 0) _exit(3);
-      partner_loop(carrier_, *partner_count_);
+      partner_loop(carrier_, *partner_count_, work);
       // _exit, never return or exit(): the child holds a copy of the whole harness (Google
       // Benchmark's state, stdio buffers, atexit handlers) that must not run a second time.
       _exit(0);
@@ -136,7 +145,9 @@ class ProcessPair final : public Handoff {
     carrier_.send(1, kStopToken);
     reap();
   }
-  void run(std::uint64_t round_trips) override { measuring_loop(carrier_, measuring_count_, next_seq_, round_trips); }
+  void run(std::uint64_t round_trips) override {
+    measuring_loop(carrier_, measuring_count_, do_work_, next_seq_, round_trips);
+  }
   std::vector<pid_t> tasks() const override { return {static_cast<pid_t>(syscall(SYS_gettid)), child_}; }
   Tally tally() const override {
     return {measuring_count_.received.load(), partner_count_->received.load(),
@@ -162,6 +173,7 @@ class ProcessPair final : public Handoff {
 
   Carrier carrier_;
   SharedBlock<SideCount> partner_count_;
+  WorkRunner do_work_;
   pid_t child_ = -1;
   SideCount measuring_count_;
   std::uint64_t next_seq_ = 1;

@@ -13,7 +13,7 @@ namespace {
 
 class UcontextSwitch final : public OneThreadHandoff {
  public:
-  UcontextSwitch() {
+  explicit UcontextSwitch(const Work& work) : OneThreadHandoff(work) {
     getcontext(&fiber_);
     fiber_.uc_stack.ss_sp = stack_.base();
     fiber_.uc_stack.ss_size = stack_.size();
@@ -53,6 +53,6 @@ class UcontextSwitch final : public OneThreadHandoff {
 };
 }  // namespace
 
-std::unique_ptr<Handoff> make_ucontext_switch() { return std::make_unique<UcontextSwitch>(); }
+std::unique_ptr<Handoff> make_ucontext_switch(const Work& work) { return std::make_unique<UcontextSwitch>(work); }
 
 }  // namespace bench_switch
