@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <regex>
 
 #include "measure/clock.hpp"
 #include "registry.hpp"
@@ -12,13 +13,10 @@ namespace bench_switch {
 namespace {
 double seconds_now() { return static_cast<double>(now_ns()) * 1e-9; }
 
+// The registered name, without what Google Benchmark appends (/manual_time, /min_time:…, /repeats:…).
 std::string display_name(const std::string& run_name) {
-  std::string n = run_name;
-  for (const char* suffix : {"/manual_time", "/real_time"}) {
-    const auto at = n.find(suffix);
-    if (at != std::string::npos) n.erase(at, std::string(suffix).size());
-  }
-  return n;
+  static const std::regex appended(R"(/(manual_time|real_time|min_time:[^/]*|repeats:\d+|iterations:\d+))");
+  return std::regex_replace(run_name, appended, "");
 }
 }  // namespace
 

@@ -26,6 +26,12 @@ std::uint64_t spin_units_for_ns(double ns);
 
 // One side's own state for doing `Work`: its working set, allocated and first touched by the side
 // that uses it (in a forked child, after the fork), so that each task has its own pages.
+class WorkRunner;
+
+// ns one chunk of `work` takes alone: chunk after chunk in one task, no switch, the working set
+// hot in cache; the median of 7 timings. This is the "useful work" a switch is weighed against.
+double work_alone_ns(const Work& work);
+
 class WorkRunner {
  public:
   explicit WorkRunner(const Work& work);
