@@ -31,6 +31,7 @@ void BM_SwitchWithMxcsr(benchmark::State& state, const SwitchCase& c, unsigned m
 }
 
 const bool registered = [] {
+  mark_quick("fpenv/fcontext_fiber/mxcsr:ftz_daz");
   describe_family("fpenv", {"ns per one-way switch with a non-default MXCSR (against switch/.../one_thread)",
                             {{"kernel_switches_per_switch", "ksw"}}});
   for (const char* mechanism_name : {"asm_switch_fpenv", "fcontext_fiber"}) {

@@ -2,6 +2,7 @@
 // Benchmark JSON completed with what a reader needs to trust each figure (docs/JSON.md).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -36,6 +38,10 @@ writes Google Benchmark JSON (docs/JSON.md explains every field; docs/METHODOLOG
 options:
   --json PATH        write the results to PATH (default: ./bench_switch.json); written whole or not
                      at all (a temporary file, then a rename)
+  --quick            a representative subset (every family, each kind and placement), 3 repetitions,
+                     short minimum times: about 15 s, for CI (docs/CI.md)
+  --with-python      also run scripts/bench_python.py (asyncio, threads, processes in Python) and
+                     merge its results into the same file (docs/PYTHON.md)
   -h, --help         this text
 
 Google Benchmark flags pass through, for example:
@@ -52,6 +58,8 @@ struct Options {
   std::string json_path = kDefaultJson;
   bool help = false;
   bool list_only = false;  // --benchmark_list_tests: names only, nothing measured or written
+  bool quick = false;
+  bool with_python = false;
   std::vector<std::string> passthrough;  // everything else, for Google Benchmark
 };
 
@@ -66,6 +74,10 @@ Options parse_options(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "-h" || a == "--help") {
       o.help = true;
+    } else if (a == "--quick") {
+      o.quick = true;
+    } else if (a == "--with-python") {
+      o.with_python = true;
     } else if (a == "--json") {
       if (i + 1 >= argc) usage_error("--json needs a path");
       o.json_path = argv[++i];
@@ -88,6 +100,42 @@ void check_writable(const std::string& path) {
   if (!fs::is_directory(dir)) usage_error(fmt::format("cannot write {}: no folder {}", path, dir.string()));
   if (access(dir.c_str(), W_OK) != 0) usage_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   if (fs::is_directory(path)) usage_error(fmt::format("cannot write {}: it is a folder", path));
+}
+
+// Runs argv[0] with its arguments (no shell, so no quoting), standard streams inherited; returns
+// its exit status, or -1 when it could not be started or was killed.
+int run_command(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    execv(args[0], args.data());
+    _exit(127);  // exec failed: leave without running the parent's atexit handlers
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The Python suite's results, run before the native one so that a failure costs no native run.
+json run_python_suite(bool quick) {
+  const std::string out = (fs::temp_directory_path() / fmt::format("bench_switch_python_{}.json", getpid())).string();
+  std::vector<std::string> argv = {BENCH_SWITCH_PYTHON, BENCH_SWITCH_SOURCE_DIR "/scripts/bench_python.py", "--json", out};
+  if (quick) argv.push_back("--quick");
+  if (!fs::exists(argv[0]) || !fs::exists(argv[1]))
+    usage_error(fmt::format("--with-python needs {} and {}", argv[0], argv[1]));
+  const int status = run_command(argv);
+  std::ifstream in(out);
+  json doc = status == 0 && in ? json::parse(in, nullptr, /*allow_exceptions=*/false) : json();
+  fs::remove(out);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("benchmarks")) {
+    std::fprintf(stderr, "bench_switch: the Python suite failed (exit %d); nothing written\n", status);
+    std::exit(1);
+  }
+  return doc;
 }
 
 // Google Benchmark's text, completed: context.bench_switch, and each entry's fields.
@@ -130,8 +178,15 @@ int main(int argc, char** argv) {
   }
   check_writable(options.json_path);
 
+  const json python = options.with_python ? run_python_suite(options.quick) : json();
+
   // Defaults first, the user's flags after them: Google Benchmark keeps the last value of a flag.
   std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.05"};
+  if (options.quick) {
+    args = {argv[0], "--benchmark_repetitions=3", "--benchmark_min_time=0.02",
+            "--benchmark_filter=" + bench_switch::quick_filter()};
+    bench_switch::shrink_fixed_budgets(3, 0.01);
+  }
   args.insert(args.end(), options.passthrough.begin(), options.passthrough.end());
   std::vector<char*> cargs;
   for (auto& a : args) cargs.push_back(a.data());
@@ -158,7 +213,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!gbench_errors.str().empty()) std::fprintf(stderr, "bench_switch: %s", gbench_errors.str().c_str());
-  if (!write_atomically(options.json_path, complete(reporter.json_text(), command).dump(2) + "\n")) {
+  json doc = complete(reporter.json_text(), command);
+  doc["context"]["bench_switch"]["mode"] = options.quick ? "quick" : "full";
+  if (options.with_python) {
+    for (const json& entry : python["benchmarks"]) doc["benchmarks"].push_back(entry);
+    doc["context"]["bench_switch"]["python"] = python["context"].value("bench_switch", json::object());
+  }
+  if (!write_atomically(options.json_path, doc.dump(2) + "\n")) {
     std::fprintf(stderr, "bench_switch: cannot write %s: %s\n", options.json_path.c_str(), std::strerror(errno));
     return 2;
   }

@@ -65,8 +65,36 @@ nlohmann::json summaries(const nlohmann::json& benchmarks) {
   return out;
 }
 
+namespace {
+std::vector<benchmark::internal::Benchmark*>& fixed() {
+  static std::vector<benchmark::internal::Benchmark*> b;
+  return b;
+}
+std::vector<std::string>& quick_names() {
+  static std::vector<std::string> n;
+  return n;
+}
+}  // namespace
+
 benchmark::internal::Benchmark* fixed_budget(benchmark::internal::Benchmark* b, int repetitions, double min_time_s) {
+  fixed().push_back(b);
   return b->Repetitions(repetitions)->MinTime(min_time_s);
+}
+
+void shrink_fixed_budgets(int repetitions, double min_time_s) {
+  for (auto* b : fixed()) b->Repetitions(repetitions)->MinTime(min_time_s);
+}
+
+void mark_quick(const std::string& name) { quick_names().push_back(name); }
+
+std::string quick_filter() {
+  std::string re;
+  for (const std::string& name : quick_names()) {
+    if (!re.empty()) re += '|';
+    // Names hold only [A-Za-z0-9_/:.] — escape the dots and anchor the registered name whole.
+    for (char ch : name) re += ch == '.' ? std::string("\\.") : std::string(1, ch);
+  }
+  return "^(" + re + ")(/|$)";
 }
 
 void skip(benchmark::State& state, const std::string& why) {

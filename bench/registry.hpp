@@ -50,6 +50,13 @@ nlohmann::json summaries(const nlohmann::json& benchmarks);
 // run stays within its time budget. docs/METHODOLOGY.md lists them.
 benchmark::internal::Benchmark* fixed_budget(benchmark::internal::Benchmark* b, int repetitions, double min_time_s);
 
+// The quick set (`bench_switch --quick`): each family marks the few benchmarks that represent it,
+// at least one per mechanism kind and placement; quick mode runs only those, with the budgets below.
+void mark_quick(const std::string& name);
+std::string quick_filter();  // a --benchmark_filter regex that selects exactly the quick set
+// Shrinks every fixed budget to `repetitions` x `min_time_s` (quick mode); call before running.
+void shrink_fixed_budgets(int repetitions, double min_time_s);
+
 // A benchmark that cannot measure here: a message starting "skipped:", and no figure.
 void skip(benchmark::State& state, const std::string& why);
 

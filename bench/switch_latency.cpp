@@ -95,7 +95,14 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
 }
 
 namespace {
+// The quick set's representatives: each placement of one thread carrier, one process carrier,
+// the cross-CPU floor, each kind of user-space switch, and the baseline.
+constexpr const char* kQuick[] = {"switch/thread_futex/same_cpu", "switch/thread_futex/cross_cpu", "switch/thread_futex/unpinned",
+                                  "switch/process_pipe/same_cpu", "switch/thread_spin/cross_cpu", "switch/fcontext_fiber/one_thread",
+                                  "switch/coroutine/one_thread", "switch/asm_switch/one_thread", "switch/indirect_call/one_thread"};
+
 const bool registered = [] {
+  for (const char* name : kQuick) mark_quick(name);
   describe_family("switch", {"ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",
                              {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"}}});
   for (const Mechanism& m : mechanisms()) {
