@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Check that a bench_switch JSON file is complete: the context a reader needs, every entry's
+fields, each family's counters, and no benchmark that failed (a documented skip is fine).
+
+Exit 0 when valid; 1 with one line per problem when not; 2 when the file cannot be read.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bsjson  # noqa: E402
+
+CONTEXT_FIELDS = ("tool", "schema_version", "language", "git_revision", "cpu_model", "cpu_count",
+                  "kernel_release", "fingerprint")
+NATIVE_CONTEXT_FIELDS = ("build_type", "compiler", "compiler_flags", "libraries", "clocksource", "tsc",
+                         "scheduler", "cpufreq_governor", "virtualization", "mitigations")
+ENTRY_FIELDS = ("family", "mechanism", "kind", "task", "placement", "language", "params", "unit")
+# The counters each family's measured entries must carry (docs/JSON.md).
+FAMILY_COUNTERS = {
+    "switch": ("kernel_switches_per_switch",),
+    "granularity": ("efficiency", "work_ns"),
+    "footprint": ("ns_per_switch_net", "touch_ns"),
+    "timeslice": ("slice_median_ns", "slice_count", "involuntary_switches"),
+    "preemption_cost": ("ns_lost_per_involuntary_switch",),
+    "memory": ("rss_bytes_per_task", "virtual_bytes_per_task"),
+    "contention": ("speedup",),
+}
+NATIVE_SWITCH_COUNTERS = ("ns_per_switch", "voluntary_switches_per_switch", "involuntary_switches_per_switch",
+                          "cpu_utilisation", "switches")
+
+
+def problems(data, require_families=()):
+    """Every way `data` falls short, as one-line strings (empty when valid)."""
+    found = []
+    ctx = bsjson.bs_context(data)
+    native = ctx.get("language") == "c++"
+    for key in CONTEXT_FIELDS + (NATIVE_CONTEXT_FIELDS if native else ()):
+        if key not in ctx:
+            found.append(f"context.bench_switch lacks '{key}'")
+    families = set()
+    for entry in data["benchmarks"]:
+        name = entry.get("name", "?")
+        if bsjson.is_failed(entry):
+            found.append(f"{name}: failed: {entry.get('error_message', '')}")
+            continue
+        for key in ENTRY_FIELDS:
+            if key not in entry:
+                found.append(f"{name}: lacks the field '{key}'")
+        family = entry.get("family")
+        families.add(family)
+        if entry.get("error_occurred") or entry.get("run_type") != "iteration":
+            continue
+        wanted = FAMILY_COUNTERS.get(family, ())
+        if family == "switch" and entry.get("language", "c++") == "c++":
+            wanted = wanted + NATIVE_SWITCH_COUNTERS
+        for key in wanted:
+            if not isinstance(entry.get(key), (int, float)):
+                found.append(f"{name}: lacks the counter '{key}'")
+    for family in require_families:
+        if family not in families:
+            found.append(f"no benchmark of the family '{family}'")
+    return found
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("json", help="a bench_switch results file")
+    ap.add_argument("--require", default="", metavar="FAMILIES",
+                    help="comma-separated families that must be present (e.g. switch,granularity)")
+    args = ap.parse_args(argv)
+    try:
+        data = bsjson.load(args.json)
+    except bsjson.BadInput as e:
+        print(f"validate_json: {e}", file=sys.stderr)
+        return 2
+    found = problems(data, [f for f in args.require.split(",") if f])
+    for line in found:
+        print(f"validate_json: {args.json}: {line}", file=sys.stderr)
+    if not found:
+        print(f"validate_json: {args.json}: valid ({len(data['benchmarks'])} entries)")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""validate_json.py accepts a complete file and names every shortfall of an incomplete one."""
+import copy
+import json
+import subprocess
+import sys
+
+import validate_json
+
+CONTEXT = {"tool": "bench_switch", "schema_version": 1, "language": "c++", "git_revision": "abc",
+           "cpu_model": "CPU", "cpu_count": 2, "kernel_release": "6.1", "fingerprint": "CPU|2|6.1",
+           "build_type": "Release", "compiler": "GNU", "compiler_flags": "-O3", "libraries": {},
+           "clocksource": "tsc", "tsc": {}, "scheduler": {}, "cpufreq_governor": "none",
+           "virtualization": {}, "mitigations": {}}
+ENTRY = {"name": "switch/thread_futex/same_cpu/manual_time", "run_type": "iteration", "family": "switch",
+         "mechanism": "thread_futex", "kind": "preemptive", "task": "thread", "placement": "same_cpu",
+         "language": "c++", "params": {}, "unit": "ns per one-way switch", "real_time": 2000.0,
+         "ns_per_switch": 2000.0, "kernel_switches_per_switch": 1.0, "voluntary_switches_per_switch": 1.0,
+         "involuntary_switches_per_switch": 0.0, "cpu_utilisation": 1.0, "switches": 1000}
+DOC = {"context": {"bench_switch": CONTEXT}, "benchmarks": [ENTRY]}
+
+
+def test_a_complete_file_is_valid():
+    assert validate_json.problems(DOC, ["switch"]) == []
+
+
+def test_each_shortfall_is_named():
+    doc = copy.deepcopy(DOC)
+    del doc["context"]["bench_switch"]["clocksource"]
+    del doc["benchmarks"][0]["placement"]
+    del doc["benchmarks"][0]["kernel_switches_per_switch"]
+    found = validate_json.problems(doc, ["switch", "granularity"])
+    assert any("clocksource" in p for p in found)
+    assert any("'placement'" in p for p in found)
+    assert any("kernel_switches_per_switch" in p for p in found)
+    assert any("granularity" in p for p in found)
+
+
+def test_a_failed_benchmark_fails_and_a_skip_does_not():
+    doc = copy.deepcopy(DOC)
+    skipped = dict(ENTRY, error_occurred=True, error_message="skipped: one CPU")
+    failed = dict(ENTRY, name="switch/x", error_occurred=True, error_message="handoff broke")
+    doc["benchmarks"] += [skipped]
+    assert validate_json.problems(doc) == []
+    doc["benchmarks"] += [failed]
+    assert any("handoff broke" in p for p in validate_json.problems(doc))
+
+
+def test_the_command_line_exits_by_verdict(tmp_path):
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(DOC))
+    bad.write_text("{not json")
+    script = [sys.executable, str(validate_json.__file__)]
+    assert subprocess.run(script + [str(good)], capture_output=True).returncode == 0
+    res = subprocess.run(script + [str(bad)], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
