@@ -1,6 +1,7 @@
 // bench_switch: runs every registered experiment, prints a readable table, and writes Google
 // Benchmark JSON completed with what a reader needs to trust each figure (docs/JSON.md).
 #include <benchmark/benchmark.h>
+#include <valgrind/callgrind.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "measure/system_info.hpp"
+#include "mechanisms.hpp"
 #include "registry.hpp"
 #include "reporter.hpp"
 
@@ -42,6 +44,9 @@ options:
                      short minimum times: about 15 s, for CI (docs/CI.md)
   --with-python      also run scripts/bench_python.py (asyncio, threads, processes in Python) and
                      merge its results into the same file (docs/PYTHON.md)
+  --count-instructions MECHANISM ROUNDS
+                     run ROUNDS round trips of a one-thread MECHANISM and nothing else, with
+                     callgrind's collection on only around them (scripts/instruction_gate.py)
   -h, --help         this text
 
 Google Benchmark flags pass through, for example:
@@ -60,6 +65,8 @@ struct Options {
   bool list_only = false;  // --benchmark_list_tests: names only, nothing measured or written
   bool quick = false;
   bool with_python = false;
+  std::string count_mechanism;  // --count-instructions
+  std::uint64_t count_rounds = 0;
   std::vector<std::string> passthrough;  // everything else, for Google Benchmark
 };
 
@@ -78,6 +85,12 @@ Options parse_options(int argc, char** argv) {
       o.quick = true;
     } else if (a == "--with-python") {
       o.with_python = true;
+    } else if (a == "--count-instructions") {
+      if (i + 2 >= argc) usage_error("--count-instructions needs a mechanism and a number of round trips");
+      o.count_mechanism = argv[++i];
+      char* end = nullptr;
+      o.count_rounds = std::strtoull(argv[++i], &end, 10);
+      if (*end != '\0' || o.count_rounds == 0) usage_error(fmt::format("bad number of round trips '{}'", argv[i]));
     } else if (a == "--json") {
       if (i + 1 >= argc) usage_error("--json needs a path");
       o.json_path = argv[++i];
@@ -138,6 +151,24 @@ json run_python_suite(bool quick) {
   return doc;
 }
 
+// Exactly `rounds` round trips of a one-thread mechanism with callgrind collecting only them:
+// instruction counts do not drift with machine load, so a change in them is a change in the code
+// path. Outside valgrind the toggles are a few no-op instructions.
+int count_instructions(const std::string& name, std::uint64_t rounds) {
+  const bench_switch::Mechanism* m = bench_switch::find_mechanism(name);
+  if (m == nullptr || m->placements.front().first != bench_switch::PlacementKind::one_thread)
+    usage_error(fmt::format("'{}' is not a one-thread mechanism", name));
+  const auto handoff = m->make(bench_switch::Placement{}, bench_switch::Work{});
+  handoff->run(100);  // first touches and lazy set-up stay out of the count
+  CALLGRIND_TOGGLE_COLLECT;
+  handoff->run(rounds);
+  CALLGRIND_TOGGLE_COLLECT;
+  const auto tally = handoff->tally();
+  if (tally.out_of_order != 0) return 1;
+  std::printf("%s: %llu round trips\n", name.c_str(), static_cast<unsigned long long>(rounds));
+  return 0;
+}
+
 // Google Benchmark's text, completed: context.bench_switch, and each entry's fields.
 json complete(const std::string& gbench_json, const std::string& command) {
   // Google Benchmark prints a non-finite double as a bare NaN or inf (the cv of a counter that is
@@ -176,6 +207,7 @@ int main(int argc, char** argv) {
     std::fputs(kHelp, stdout);
     return 0;
   }
+  if (!options.count_mechanism.empty()) return count_instructions(options.count_mechanism, options.count_rounds);
   check_writable(options.json_path);
 
   const json python = options.with_python ? run_python_suite(options.quick) : json();

@@ -1,0 +1,40 @@
+"""The instruction-count gate is deterministic and notices a change."""
+import os
+import shutil
+
+import pytest
+
+import instruction_gate
+
+BINARY = os.environ.get("BENCH_SWITCH_BINARY", "build/bench_switch")
+needs_binary = pytest.mark.skipif(shutil.which("valgrind") is None or not os.path.exists(BINARY),
+                                  reason="needs valgrind and a built bench_switch (BENCH_SWITCH_BINARY)")
+
+
+@needs_binary
+def test_repeated_runs_count_the_same_instructions():
+    mechanisms = ["fcontext_fiber", "coroutine"]
+    first = instruction_gate.measure(BINARY, mechanisms, 2000)
+    second = instruction_gate.measure(BINARY, mechanisms, 2000)
+    assert first == second
+    assert all(v > 0 for v in first.values())
+
+
+@needs_binary
+def test_more_round_trips_do_not_change_the_count_per_switch():
+    # The bracket holds the switches and nothing else: the count scales with them exactly.
+    assert instruction_gate.count(BINARY, "asm_switch", 1000) == instruction_gate.count(BINARY, "asm_switch", 3000)
+
+
+def test_a_change_is_flagged_and_a_new_mechanism_is_not():
+    lines, changed = instruction_gate.compare({"a": 40.0}, {"a": 40.0, "b": 10.0})
+    assert not changed and "new" in lines[1]
+    lines, changed = instruction_gate.compare({"a": 40.0}, {"a": 41.5})
+    assert changed and "CHANGED" in lines[0]
+
+
+def test_without_a_binary_it_fails_in_one_line(tmp_path, capsys):
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind not installed")
+    assert instruction_gate.main(["--binary", str(tmp_path / "missing"), "--mechanisms", "coroutine"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
