@@ -28,6 +28,11 @@ MECHANISMS = ("asm_switch", "asm_switch_fpenv", "fcontext_fiber", "coroutine", "
 
 def count(binary, mechanism, rounds):
     """Instructions per one-way switch: callgrind's total over `rounds` round trips / (2 * rounds)."""
+    return total_instructions(binary, mechanism, rounds) / (2 * rounds)
+
+
+def total_instructions(binary, mechanism, rounds):
+    """Callgrind's instruction total for `rounds` round trips (plus the toggles' own constant)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         res = subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out}",
@@ -40,7 +45,7 @@ def count(binary, mechanism, rounds):
             m = re.search(r"^totals:\s+(\d+)", f.read(), re.MULTILINE)
     if not m:
         raise bsjson.BadInput(f"{mechanism}: no totals line in callgrind's output")
-    return int(m.group(1)) / (2 * rounds)
+    return int(m.group(1))
 
 
 def measure(binary, mechanisms, rounds):
