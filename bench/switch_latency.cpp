@@ -50,6 +50,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
 
     // Not Threads(2): Google Benchmark would divide real time by 2 and run the loop twice; the
     // partner is an explicit thread or child instead.
+    const std::uint64_t window_start = now_ns();
     const TaskCounts before = read_task_counts(handoff->tasks());
     Batch total;
     while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(2 * rounds))) {
@@ -58,6 +59,9 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       total.switches += b.switches, total.wall_ns += b.wall_ns, total.tsc_ticks += b.tsc_ticks;
     }
     const TaskCounts kernel = read_task_counts(handoff->tasks()) - before;
+    // CPU time over wall time of one window that encloses both readings: each task's CPU time is
+    // read at a different moment, and with a thousand tasks the readings take milliseconds.
+    const double window_ns = static_cast<double>(now_ns() - window_start);
     // perf counters are enabled only now, in a pass of its own: an enabled context-switch counter
     // adds work to every switch, so it must not run during the timed loop.
     const CountedPass counted = counted_pass(*handoff, rounds);
@@ -75,7 +79,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     c["involuntary_switches_per_switch"] = static_cast<double>(kernel.involuntary) / n;
     // Voluntary plus involuntary: a wake-up that preempts the waker is counted as involuntary.
     c["kernel_switches_per_switch"] = static_cast<double>(kernel.voluntary + kernel.involuntary) / n;
-    c["cpu_utilisation"] = static_cast<double>(kernel.cpu_ns) / total.wall_ns;
+    c["cpu_utilisation"] = static_cast<double>(kernel.cpu_ns) / window_ns;
     c["switches"] = n;
     c["ns_per_switch_counted"] = counted.batch.wall_ns / static_cast<double>(counted.batch.switches);
     if (counted.perf) {

@@ -1,0 +1,88 @@
+// Family `ring` (issue 3): N tasks on one CPU pass a token round a ring. How does a switch's cost
+// grow with the number of tasks, each of which must be brought back into the caches (and, for
+// kernel tasks, picked by the scheduler among N) when the token reaches it?
+//
+// One iteration is one hop: a node handing the token to the next, one switch. Each ring is a
+// Handoff (src/experiments/ring.hpp), so the loop is the switch family's, BM_Switch, unchanged; a
+// "round trip" there is two hops here. Threads and processes are pinned to one CPU (same_cpu),
+// fibers run on the pinned calling thread (one_thread); the measuring task is node 0.
+#include <fmt/format.h>
+
+#include <deque>
+#include <new>
+#include <system_error>
+
+#include "experiments/ring.hpp"
+#include "registry.hpp"
+#include "switch_latency.hpp"
+
+namespace bench_switch {
+namespace {
+
+struct RingKind {
+  const char* name;
+  Kind kind;
+  const char* task;
+  PlacementKind where;
+  const char* summary;
+  std::vector<std::size_t> sizes;
+  std::unique_ptr<Handoff> (*make)(std::size_t n, const Placement& p);
+};
+
+// N up to 1,000 kernel tasks (each hop is then a futex wake-up and wait, some µs), to 100,000
+// fibers (a hop is ns, and what grows is the memory the ring spans: 16 KiB of stack per fiber).
+const RingKind kRings[] = {
+    {"thread_ring", Kind::preemptive, "thread", PlacementKind::same_cpu, "N threads, one private futex word each",
+     {2, 10, 100, 1000}, &make_thread_ring},
+    {"process_ring", Kind::preemptive, "process", PlacementKind::same_cpu,
+     "N processes, one futex word each in MAP_SHARED memory", {2, 10, 100, 1000}, &make_process_ring},
+    {"fiber_ring", Kind::cooperative, "fiber", PlacementKind::one_thread, "N Boost.Context fibers, each resuming the next",
+     {2, 10, 100, 1000, 10000, 100000}, [](std::size_t n, const Placement&) { return make_fiber_ring(n); }},
+};
+
+// Building a ring can fail for want of resources the machine may lawfully refuse (RLIMIT_NPROC,
+// threads-max, memory): that is a skip, as a placement it cannot give. Anything else is a failure.
+void BM_Ring(benchmark::State& state, const SwitchCase& c, std::size_t n) {
+  try {
+    BM_Switch(state, c);
+  } catch (const std::system_error& e) {
+    skip(state, fmt::format("skipped: could not build a ring of {}: {}", n, e.what()));
+  } catch (const std::bad_alloc&) {
+    skip(state, fmt::format("skipped: could not build a ring of {}: out of memory", n));
+  } catch (const std::exception& e) {
+    state.SkipWithError(fmt::format("ring of {} failed: {}", n, e.what()).c_str());
+  }
+}
+
+// The quick set's representatives: a middle N of each kernel kind (N = 1,000 costs seconds to
+// build), and the fiber ring past the last-level cache.
+constexpr const char* kQuick[] = {"ring/thread_ring/N:100", "ring/process_ring/N:100", "ring/fiber_ring/N:10000"};
+
+const bool registered = [] {
+  for (const char* name : kQuick) mark_quick(name);
+  // The Mechanism of each (ring, N), N captured by its make: BM_Switch keeps a pointer to it, so
+  // it lives as long as the program (a deque never moves what it holds).
+  static std::deque<Mechanism> mechanisms;
+  describe_family("ring", {"ns per hop (one switch) around a ring of N tasks on one CPU; ksw = kernel context switches per hop",
+                           {{"kernel_switches_per_switch", "ksw"}}});
+  for (const RingKind& r : kRings) {
+    for (const std::size_t n : r.sizes) {
+      const Mechanism& m = mechanisms.emplace_back(Mechanism{
+          r.name, r.kind, r.task, r.summary, {{r.where, ""}},
+          // No Work: the ring measures bare hops.
+          [make = r.make, n](const Placement& p, const Work&) { return make(n, p); }, {}});
+      const std::string name = fmt::format("ring/{}/N:{}", r.name, n);
+      EntryFields fields{"ring", r.name, std::string(to_string(r.kind)), r.task, std::string(to_string(r.where)),
+                         "ns per hop (one switch) around a ring of N tasks", {{"N", n}}};
+      // 3 repetitions of at least 20 ms: BM_Switch builds the ring afresh on each call (the sizing
+      // runs and every repetition), and building 1,000 processes or 100,000 fibers is what costs.
+      fixed_budget(add_benchmark(name, fields,
+                                 [c = SwitchCase{&m, r.where, Work{}, name}, n](benchmark::State& s) { BM_Ring(s, c, n); }),
+                   3, 0.02);
+    }
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace bench_switch
