@@ -41,7 +41,7 @@ writes Google Benchmark JSON (docs/JSON.md explains every field; docs/METHODOLOG
 options:
   --json PATH        write the results to PATH (default: ./bench_switch.json); written whole or not
                      at all (a temporary file, then a rename)
-  --quick            a representative subset (every family, each kind and placement), 3 repetitions,
+  --quick            a representative subset (every family, each kind and placement), 5 repetitions,
                      short minimum times: about 15 s, for CI (docs/CI.md)
   --with-python      also run scripts/bench_python.py (asyncio, threads, processes in Python) and
                      merge its results into the same file (docs/PYTHON.md)
@@ -222,9 +222,10 @@ int main(int argc, char** argv) {
   // Defaults first, the user's flags after them: Google Benchmark keeps the last value of a flag.
   std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.05"};
   if (options.quick) {
-    args = {argv[0], "--benchmark_repetitions=3", "--benchmark_min_time=0.02",
+    // 5 repetitions: with 3 against 3, a rank test cannot reach p < 0.05 whatever the data.
+    args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.01",
             "--benchmark_filter=" + bench_switch::quick_filter()};
-    bench_switch::shrink_fixed_budgets(3, 0.01);
+    bench_switch::shrink_fixed_budgets(5, 0.005);
   }
   args.insert(args.end(), options.passthrough.begin(), options.passthrough.end());
   std::vector<char*> cargs;

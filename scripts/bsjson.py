@@ -52,7 +52,7 @@ def slug(text):
 
 
 def run_name(entry):
-    """The benchmark an entry belongs to: `run_name` (its repetitions and aggregates share it), else `name`."""
+    """The benchmark an entry belongs to: `run_name` (its repetitions and aggregates share it), or `name`."""
     return str(entry.get("run_name") or entry.get("name") or "?")
 
 
@@ -102,7 +102,14 @@ def write_atomically(path, text):
         binary = isinstance(text, (bytes, bytearray))
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")) as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; give what open() would have
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
