@@ -54,7 +54,30 @@ nlohmann::json breakeven_summary(const nlohmann::json& benchmarks) {
   return out;
 }
 
+// The time-sliced point: two CPU-bound threads on one CPU switch only when the kernel preempts
+// them, so their "work between switches" is the observed slice, and what each switch takes from
+// them is the direct loss per involuntary switch of preemption_cost with one competitor:
+//   efficiency = slice / (slice + loss per switch)
+// Drawn beside the sweep: the granularity the OS chooses, against those a program can choose.
+nlohmann::json timesliced_summary(const nlohmann::json& benchmarks) {
+  double slice = NAN, loss = NAN;
+  for (const auto& b : benchmarks) {
+    if (b.value("run_type", "") != "iteration" || b.value("error_occurred", false) || !b.contains("params")) continue;
+    const auto& p = b["params"];
+    if (b.value("mechanism", "") == "timeslice_threads" && p.value("K", 0) == 2 && p.value("policy", -1) == 0 &&
+        b.contains("slice_median_ns") && b["slice_median_ns"].is_number())
+      slice = b["slice_median_ns"].get<double>();
+    if (b.value("family", "") == "preemption_cost" && p.value("K", 0) == 1 &&
+        b.contains("ns_direct_per_involuntary_switch") && b["ns_direct_per_involuntary_switch"].is_number())
+      loss = b["ns_direct_per_involuntary_switch"].get<double>();
+  }
+  if (std::isnan(slice) || std::isnan(loss)) return nullptr;
+  return {{"mechanism", "timesliced_threads"}, {"W_ns", slice}, {"ns_lost_per_switch", loss},
+          {"efficiency", slice / (slice + loss)}};
+}
+
 const bool registered = [] {
+  add_summary("granularity_timesliced", timesliced_summary);
   describe_family("granularity", {"ns per switch with W ns of work per side between switches; eff = W / (ns per switch)",
                                   {{"work_ns", "W ns"}, {"efficiency", "eff"}, {"kernel_switches_per_switch", "ksw"}}});
   add_summary("granularity_breakeven", breakeven_summary);
