@@ -1,0 +1,433 @@
+#include "experiments/spawn.hpp"
+
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/context/fiber.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
+
+#include <cerrno>
+#include <coroutine>
+#include <cstdlib>
+#include <latch>
+#include <new>
+#include <stdexcept>
+#include <thread>
+
+#include "measure/clock.hpp"
+#include "measure/memory.hpp"
+#include "mechanisms/stacks.hpp"
+
+extern char** environ;
+
+namespace bench_switch {
+namespace {
+namespace ctx = boost::context;
+
+// A Boost.Context stack allocator, counted in live_fiber_stacks() so tests can see every stack
+// given back (for the pool: given back to the pool, which keeps the memory for the next fiber).
+template <class Inner>
+class CountedStack {
+ public:
+  explicit CountedStack(Inner inner) : inner_(std::move(inner)) {}
+  ctx::stack_context allocate() {
+    ctx::stack_context sc = inner_.allocate();
+    live_fiber_stacks().fetch_add(1);
+    return sc;
+  }
+  void deallocate(ctx::stack_context& sc) noexcept {
+    inner_.deallocate(sc);
+    live_fiber_stacks().fetch_sub(1);
+  }
+
+ private:
+  Inner inner_;
+};
+
+// The size the compiler asked for per coroutine frame (the last one allocated), for the memory
+// family: a frame is a few dozen bytes, less than the page resolution of a resident-set reading.
+std::size_t last_frame_bytes = 0;
+
+// A coroutine that does not start until resumed and stays suspended at its end until destroyed,
+// so the caller decides when its frame is freed. Frames are counted, as in coroutine_transfer.cpp.
+struct Task {
+  struct promise_type {
+    Task get_return_object() { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::abort(); }
+    static void* operator new(std::size_t n) {
+      last_frame_bytes = n;
+      void* p = ::operator new(n);
+      live_coroutine_frames().fetch_add(1);
+      return p;
+    }
+    static void operator delete(void* p) {
+      live_coroutine_frames().fetch_sub(1);
+      ::operator delete(p);
+    }
+  };
+  std::coroutine_handle<promise_type> handle;
+};
+
+Task mark_ran(bool& ran) {
+  ran = true;
+  co_return;
+}
+
+// Suspended once inside its body, as a task waiting for an event would be.
+Task wait_once() { co_await std::suspend_always{}; }
+
+// waitpid that survives EINTR; true when the child exited with status 0.
+bool exited_cleanly(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return false;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void* mark_thread_ran(void* ran) {
+  *static_cast<bool*>(ran) = true;
+  return nullptr;
+}
+
+}  // namespace
+
+bool spawn_thread() {
+  bool ran = false;  // written by the thread, read after the join (which orders the two)
+  pthread_t t;
+  if (pthread_create(&t, nullptr, mark_thread_ran, &ran) != 0) return false;
+  return pthread_join(t, nullptr) == 0 && ran;
+}
+
+bool spawn_fork() {
+  const pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    // _exit, never exit() or a return: the child is a copy of the whole harness (Google
+    // Benchmark's state, unflushed stdio buffers, atexit handlers) that must not run a second time.
+    // It needs no PR_SET_PDEATHSIG: it waits for nothing, so it cannot outlive the parent for long.
+    _exit(0);
+  }
+  // A plain blocking waitpid, not a polling one with a deadline: the child does nothing that can
+  // hang, and a polling loop's sleeps would be timed as part of the spawn.
+  return exited_cleanly(pid);
+}
+
+bool spawn_posix_spawn(const std::string& path) {
+  // glibc's posix_spawn is clone(CLONE_VM | CLONE_VFORK) + exec: unlike fork it copies no page
+  // tables, so its cost does not grow with the parent's size; most of it is exec and the dynamic
+  // loader starting the new program.
+  char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv, environ) != 0) return false;
+  return exited_cleanly(pid);
+}
+
+std::string find_program(std::string_view name) {
+  auto executable = [](const std::string& p) {
+    struct stat st;
+    return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(p.c_str(), X_OK) == 0;
+  };
+  std::string_view path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  while (!path.empty()) {
+    const std::size_t colon = path.find(':');
+    const std::string_view dir = path.substr(0, colon);
+    path = colon == std::string_view::npos ? std::string_view{} : path.substr(colon + 1);
+    if (dir.empty() || dir[0] != '/') continue;  // a relative entry would depend on the current folder
+    const std::string candidate = std::string(dir) + "/" + std::string(name);
+    if (executable(candidate)) return candidate;
+  }
+  for (const char* dir : {"/bin/", "/usr/bin/"}) {
+    const std::string candidate = dir + std::string(name);
+    if (executable(candidate)) return candidate;
+  }
+  return {};
+}
+
+bool spawn_fiber_fixed_stack() {
+  bool ran = false;
+  ctx::fiber f(std::allocator_arg, CountedBoostStack(), [&ran](ctx::fiber&& caller) {
+    ran = true;
+    return std::move(caller);
+  });
+  // The fiber runs to the end of its function; Boost.Context frees its stack as it leaves (before
+  // resume() returns here), and resume() hands back an empty fiber.
+  f = std::move(f).resume();
+  return ran && !f;
+}
+
+PooledFiberSpawner::PooledFiberSpawner() : pool_(kFiberStackBytes) {}
+
+bool PooledFiberSpawner::operator()() {
+  bool ran = false;
+  // The allocator is a handle on the pool's storage (reference counted): the fiber's copy gives the
+  // stack back to the same pool, which keeps it for the next spawn.
+  ctx::fiber f(std::allocator_arg, CountedStack<ctx::pooled_fixedsize_stack>(pool_), [&ran](ctx::fiber&& caller) {
+    ran = true;
+    return std::move(caller);
+  });
+  f = std::move(f).resume();
+  return ran && !f;
+}
+
+bool spawn_coroutine() {
+  bool ran = false;
+  const auto h = mark_ran(ran).handle;  // the frame is allocated here; the body has not started
+  h.resume();                           // runs to final_suspend
+  const bool finished = h.done();
+  h.destroy();
+  return ran && finished;
+}
+
+// --- N idle tasks ---------------------------------------------------------------------------------
+
+std::vector<pid_t> IdleTasks::children() const { return {}; }
+
+namespace {
+
+class IdleThreads final : public IdleTasks {
+ public:
+  explicit IdleThreads(std::size_t n) : started_(static_cast<std::ptrdiff_t>(n)) {
+    threads_.reserve(n);
+    try {
+      // Each thread counts itself started, then blocks on the release latch. std::latch waits on a
+      // futex (libstdc++'s atomic wait): a blocked thread takes no CPU and touches no more memory,
+      // and one count_down wakes all of them at once at the end.
+      for (std::size_t i = 0; i < n; ++i)
+        threads_.emplace_back([this] {
+          started_.count_down();
+          release_.wait();
+        });
+    } catch (...) {  // thread creation refused (a limit): let the ones made go, and say so
+      release();
+      throw;
+    }
+    started_.wait();  // every thread has run up to its wait: its stack pages are what they will stay
+  }
+  ~IdleThreads() override { release(); }
+  void release() override {
+    if (released_) return;
+    released_ = true;
+    release_.count_down();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+  }
+  std::size_t size() const override { return threads_.size(); }
+
+ private:
+  std::latch started_;
+  std::latch release_{1};
+  bool released_ = false;
+  std::vector<std::thread> threads_;
+};
+
+class IdleProcesses final : public IdleTasks {
+ public:
+  explicit IdleProcesses(std::size_t n) {
+    // O_CLOEXEC: a program another part of the harness starts must not inherit the write end,
+    // or the children would never see end-of-file.
+    if (pipe2(hold_, O_CLOEXEC) != 0 || pipe2(ready_, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    pids_.reserve(n);
+    const pid_t parent = getpid();
+    for (std::size_t i = 0; i < n; ++i) {
+      const pid_t pid = fork();
+      if (pid < 0) {
+        close_fd(ready_[1]);
+        release();
+        throw std::runtime_error("fork failed after " + std::to_string(i) + " children");
+      }
+      if (pid == 0) child(parent);
+      pids_.push_back(pid);
+    }
+    close_fd(ready_[1]);  // now only the children hold it: end-of-file means they all left
+    // One byte per child that reached its wait. Fewer and end-of-file: a child died on the way.
+    std::size_t got = 0;
+    char buf[256];
+    while (got < n) {
+      const ssize_t r = read(ready_[0], buf, sizeof buf);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<std::size_t>(r);
+    }
+    if (got < n) {
+      release();
+      throw std::runtime_error("only " + std::to_string(got) + " of " + std::to_string(n) + " children started");
+    }
+  }
+  ~IdleProcesses() override { release(); }
+  // Closing the write end makes every child's read return end-of-file, and each _exits. A child
+  // still there after 5 s (stopped, wedged) is killed: a failed run never leaves a process behind.
+  void release() override {
+    close_fd(hold_[1]);
+    const std::uint64_t deadline = now_ns() + 5'000'000'000u;
+    for (const pid_t pid : pids_) {
+      int status = 0;
+      while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (now_ns() > deadline) {
+          kill(pid, SIGKILL);
+          waitpid(pid, &status, 0);
+          break;
+        }
+        usleep(200);
+      }
+    }
+    pids_.clear();
+    close_fd(hold_[0]);
+    close_fd(ready_[0]);
+    close_fd(ready_[1]);
+  }
+  std::vector<pid_t> children() const override { return pids_; }
+  std::size_t size() const override { return pids_.size(); }
+
+ private:
+  // Only async-signal-safe calls here: the parent may have other threads, whose locks (malloc's
+  // among them) a forked child inherits in whatever state they were.
+  [[noreturn]] void child(pid_t parent) {
+    // Belt and braces: end-of-file on the pipe already ends the child when the parent dies, unless
+    // something else still holds the write end; the kernel's SIGKILL does not depend on that.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);  // the parent died before the request took effect
+    close(hold_[1]);                    // or this child itself would keep the pipe open: no EOF, ever
+    close(ready_[0]);
+    const char one = 1;
+    if (write(ready_[1], &one, 1) != 1) _exit(2);
+    close(ready_[1]);
+    char c;
+    while (read(hold_[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    // _exit: the child is a copy of the harness, whose atexit handlers and stdio buffers must not
+    // run or be flushed a second time.
+    _exit(0);
+  }
+  static void close_fd(int& fd) {
+    if (fd >= 0) close(fd);
+    fd = -1;
+  }
+  int hold_[2] = {-1, -1};   // children block reading [0]; the parent holds [1] until release
+  int ready_[2] = {-1, -1};  // each child writes one byte once it is about to block
+  std::vector<pid_t> pids_;
+};
+
+class IdleFibers final : public IdleTasks {
+ public:
+  explicit IdleFibers(std::size_t n) {
+    fibers_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      // Boost's default size (128 KiB usable plus a guard page), as a program that does not choose
+      // would get. Each fiber is resumed once, runs into its function and suspends back here: its
+      // stack holds what a suspended fiber keeps (its context record and its function's frame).
+      fibers_.emplace_back(std::allocator_arg, CountedStack<ctx::protected_fixedsize_stack>(ctx::protected_fixedsize_stack()),
+                           [](ctx::fiber&& main) {
+                             main = std::move(main).resume();
+                             return std::move(main);
+                           });
+      fibers_.back() = std::move(fibers_.back()).resume();
+    }
+  }
+  ~IdleFibers() override { release(); }
+  // Resume each to the end of its function, so its stack is released the ordinary way (destroying a
+  // suspended fiber would unwind it with an exception instead).
+  void release() override {
+    for (ctx::fiber& f : fibers_)
+      if (f) f = std::move(f).resume();
+    fibers_.clear();
+  }
+  std::size_t size() const override { return fibers_.size(); }
+
+ private:
+  std::vector<ctx::fiber> fibers_;
+};
+
+class IdleCoroutines final : public IdleTasks {
+ public:
+  explicit IdleCoroutines(std::size_t n) {
+    handles_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      handles_.push_back(wait_once().handle);
+      handles_.back().resume();  // runs to its co_await and suspends there
+    }
+  }
+  ~IdleCoroutines() override { release(); }
+  void release() override {
+    for (const auto h : handles_) {
+      h.resume();  // to final_suspend
+      h.destroy();
+    }
+    handles_.clear();
+  }
+  std::size_t size() const override { return handles_.size(); }
+
+ private:
+  std::vector<std::coroutine_handle<Task::promise_type>> handles_;
+};
+
+double per_task(std::uint64_t after, std::uint64_t before, std::size_t n) {
+  // Signed: a reading taken on a busy machine can come out a little lower after than before.
+  return (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(n);
+}
+
+}  // namespace
+
+std::unique_ptr<IdleTasks> make_idle_tasks(IdleKind kind, std::size_t n) {
+  switch (kind) {
+    case IdleKind::thread: return std::make_unique<IdleThreads>(n);
+    case IdleKind::process: return std::make_unique<IdleProcesses>(n);
+    case IdleKind::fiber: return std::make_unique<IdleFibers>(n);
+    case IdleKind::coroutine: return std::make_unique<IdleCoroutines>(n);
+  }
+  throw std::invalid_argument("unknown idle task kind");
+}
+
+IdleMemory measure_idle_memory(IdleKind kind, std::size_t n) {
+  if (n == 0) throw std::invalid_argument("measure_idle_memory needs at least one task");
+  // Give the heap's free pages back first: otherwise new frames and thread records would land in
+  // pages that are already resident, and the difference would miss them.
+  malloc_trim(0);
+  const MemoryReading before = read_memory();
+  const std::uint64_t kernel_before = read_kernel_bytes();
+  const std::uint64_t t0 = now_ns();
+  const auto tasks = make_idle_tasks(kind, n);
+  const std::uint64_t t1 = now_ns();
+  const MemoryReading after = read_memory();
+  const std::uint64_t kernel_after = read_kernel_bytes();
+
+  IdleMemory m;
+  m.tasks = n;
+  m.create_ns = static_cast<double>(t1 - t0);
+  m.kernel_bytes_per_task = per_task(kernel_after, kernel_before, n);
+  if (kind == IdleKind::process) {
+    // A forked child maps all of its parent's pages copy-on-write, so its Rss counts the parent's
+    // whole resident set again (N children: N times). What a child adds is the pages only it maps:
+    // its private bytes (USS: the stack and data pages it wrote, copied on write). Its Pss, beside,
+    // also charges it 1/(N+1) of every page it still shares with the parent: the parent's size
+    // spread over the children, not memory any child added.
+    std::uint64_t priv = 0, pss = 0, vm = 0;
+    for (const pid_t pid : tasks->children()) {
+      const MemoryReading r = read_memory(pid);
+      if (!r.from_smaps_rollup) throw std::runtime_error("cannot read a child's smaps_rollup: no per-process Pss here");
+      priv += r.private_bytes, pss += r.pss, vm += r.vm_size;
+    }
+    m.rss_bytes_per_task = per_task(priv, 0, n);
+    m.pss_bytes_per_task = per_task(pss, 0, n);
+    // A child's address space is a copy of the parent's: this is the parent's reservation, mirrored.
+    m.virtual_bytes_per_task = per_task(vm, 0, n);
+  } else {
+    m.rss_bytes_per_task = per_task(after.rss, before.rss, n);
+    m.virtual_bytes_per_task = per_task(after.vm_size, before.vm_size, n);
+  }
+  if (kind == IdleKind::coroutine) m.frame_bytes = static_cast<double>(last_frame_bytes);
+  tasks->release();
+  return m;
+}
+
+}  // namespace bench_switch
