@@ -24,6 +24,7 @@ bool SuiteReporter::ReportContext(const Context& context) {
   json_.SetOutputStream(&json_text_);
   json_.SetErrorStream(&GetErrorStream());
   json_.ReportContext(context);
+  last_report_ = seconds_now();
   GetOutputStream() << fmt::format("bench_switch on {} CPUs ({})\n", context.cpu_info.num_cpus,
                                    context.cpu_info.cycles_per_second > 0 ? "TSC-timed" : "clock-timed");
   return true;
@@ -37,7 +38,8 @@ void SuiteReporter::ReportRuns(const std::vector<Run>& runs) {
   auto& out = GetOutputStream();
   if (family != family_) {
     if (!family_.empty()) out << fmt::format("  ({} done in {:.1f} s)\n", family_, seconds_now() - family_started_);
-    family_ = family, family_started_ = seconds_now();
+    // A family starts when the previous benchmark ended, not at its own first row.
+    family_ = family, family_started_ = last_report_;
     const FamilyView* view = view_of(family);
     out << fmt::format("\n== {}: {}\n", family, view ? view->headline : "");
   }
@@ -47,6 +49,7 @@ void SuiteReporter::ReportRuns(const std::vector<Run>& runs) {
   const bool aggregates_follow = first.repetitions > 1 && first.run_type == Run::RT_Iteration && !first.error_occurred;
   const bool repeated_error = first.error_occurred && first.repetition_index > 0;
   if (!aggregates_follow && !repeated_error) print_row(runs);
+  last_report_ = seconds_now();
   out.flush();
 }
 

@@ -25,7 +25,7 @@ class SuiteReporter final : public benchmark::BenchmarkReporter {
   benchmark::JSONReporter json_;
   std::ostringstream json_text_;
   std::string family_;
-  double family_started_ = 0;
+  double family_started_ = 0, last_report_ = 0;
   int failures_ = 0, measured_ = 0;
 };
 
