@@ -26,11 +26,7 @@ void BM_PreemptionCost(benchmark::State& state, int competitors) {
     config.competitors = competitors;
     r = measure_preemption_cost(config);
     if (!r.error.empty()) {
-      if (r.error.rfind("skipped:", 0) == 0) {
-        skip(state, r.error);
-      } else {
-        state.SkipWithError(r.error.c_str());
-      }
+      skip_or_fail(state, r.error);
       break;
     }
     state.SetIterationTime(r.window_ns * 1e-9);

@@ -97,6 +97,14 @@ std::string quick_filter() {
   return "^(" + re + ")(/|$)";
 }
 
+void skip_or_fail(benchmark::State& state, const std::string& error) {
+  if (error.rfind("skipped:", 0) == 0) {
+    skip(state, error);
+  } else {
+    state.SkipWithError(error.c_str());
+  }
+}
+
 void skip(benchmark::State& state, const std::string& why) {
   state.SkipWithError(why.rfind("skipped:", 0) == 0 ? why.c_str() : ("skipped: " + why).c_str());
 }

@@ -59,5 +59,7 @@ void shrink_fixed_budgets(int repetitions, double min_time_s);
 
 // A benchmark that cannot measure here: a message starting "skipped:", and no figure.
 void skip(benchmark::State& state, const std::string& why);
+// An experiment's error: a skip when it says "skipped:", else a failure.
+void skip_or_fail(benchmark::State& state, const std::string& error);
 
 }  // namespace bench_switch

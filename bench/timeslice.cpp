@@ -23,11 +23,7 @@ void BM_Timeslice(benchmark::State& state, const TimesliceConfig& config) {
   for (auto _ : state) {
     r = measure_timeslices(config);
     if (!r.error.empty()) {
-      if (r.error.rfind("skipped:", 0) == 0) {
-        skip(state, r.error);
-      } else {
-        state.SkipWithError(r.error.c_str());
-      }
+      skip_or_fail(state, r.error);
       break;
     }
     state.SetIterationTime(r.window_ns * 1e-9);

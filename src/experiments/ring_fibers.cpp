@@ -26,20 +26,9 @@ namespace ctx = boost::context;
 // vm.max_map_count (65,530 by default): the mmap or mprotect fails. 16 KiB is small but ample for
 // what the ring's fibers run (the loop below, no library calls, no exception); without a guard
 // page an overflow would corrupt the heap instead of faulting, hence the margin.
-class CountedSmallStack {
+class CountedSmallStack : public CountedStack<ctx::fixedsize_stack> {
  public:
-  ctx::stack_context allocate() {
-    ctx::stack_context sc = inner_.allocate();
-    live_fiber_stacks().fetch_add(1);
-    return sc;
-  }
-  void deallocate(ctx::stack_context& sc) noexcept {
-    inner_.deallocate(sc);
-    live_fiber_stacks().fetch_sub(1);
-  }
-
- private:
-  ctx::fixedsize_stack inner_{kRingFiberStackBytes};
+  CountedSmallStack() : CountedStack(ctx::fixedsize_stack(kRingFiberStackBytes)) {}
 };
 
 class FiberRing final : public Handoff {

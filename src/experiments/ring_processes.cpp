@@ -8,6 +8,7 @@
 #include <system_error>
 #include <vector>
 
+#include "children.hpp"
 #include "experiments/ring.hpp"
 #include "experiments/ring_kernel.hpp"
 #include "measure/clock.hpp"
@@ -64,22 +65,8 @@ class ProcessRing final : public KernelRing {
     if (children_.empty()) return;
     const bool came_back = stop(kStopTimeoutNs);
     const std::uint64_t deadline = now_ns() + (came_back ? kExitTimeoutNs : 0);
-    for (const pid_t pid : children_) reap(pid, deadline);
+    for (const pid_t pid : children_) reap_by(pid, deadline);
     children_.clear();
-  }
-  static void reap(pid_t pid, std::uint64_t deadline_ns) {
-    int status = 0;
-    for (;;) {
-      const pid_t r = waitpid(pid, &status, WNOHANG);
-      if (r == pid || (r < 0 && errno != EINTR)) return;  // reaped (or not our child at all)
-      if (now_ns() >= deadline_ns) {
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        return;
-      }
-      usleep(100);  // on one CPU, this is what lets the child run to its exit
-    }
   }
   std::vector<pid_t> children_;
 };

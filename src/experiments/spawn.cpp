@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "children.hpp"
 #include "measure/clock.hpp"
 #include "measure/memory.hpp"
 #include "mechanisms/stacks.hpp"
@@ -33,23 +34,7 @@ namespace ctx = boost::context;
 
 // A Boost.Context stack allocator, counted in live_fiber_stacks() so tests can see every stack
 // given back (for the pool: given back to the pool, which keeps the memory for the next fiber).
-template <class Inner>
-class CountedStack {
- public:
-  explicit CountedStack(Inner inner) : inner_(std::move(inner)) {}
-  ctx::stack_context allocate() {
-    ctx::stack_context sc = inner_.allocate();
-    live_fiber_stacks().fetch_add(1);
-    return sc;
-  }
-  void deallocate(ctx::stack_context& sc) noexcept {
-    inner_.deallocate(sc);
-    live_fiber_stacks().fetch_sub(1);
-  }
 
- private:
-  Inner inner_;
-};
 
 // The size the compiler asked for per coroutine frame (the last one allocated), for the memory
 // family: a frame is a few dozen bytes, less than the page resolution of a resident-set reading.
@@ -269,18 +254,7 @@ class IdleProcesses final : public IdleTasks {
   // still there after 5 s (stopped, wedged) is killed: a failed run never leaves a process behind.
   void release() override {
     close_fd(hold_[1]);
-    const std::uint64_t deadline = now_ns() + 5'000'000'000u;
-    for (const pid_t pid : pids_) {
-      int status = 0;
-      while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (now_ns() > deadline) {
-          kill(pid, SIGKILL);
-          waitpid(pid, &status, 0);
-          break;
-        }
-        usleep(200);
-      }
-    }
+    reap_all(pids_, 5'000'000'000u);
     pids_.clear();
     close_fd(hold_[0]);
     close_fd(ready_[0]);

@@ -18,6 +18,7 @@
 #include <optional>
 #include <thread>
 
+#include "children.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
 #include "mechanisms/shared_block.hpp"
@@ -181,18 +182,7 @@ class Crew {
   // The children leave once released; one that has not within 5 s (stopped or wedged) is killed,
   // so a failed run never leaves a process behind.
   void reap_children() {
-    const std::uint64_t deadline = now_ns() + 5'000'000'000u;
-    for (const pid_t child : children_) {
-      int status = 0;
-      while (waitpid(child, &status, WNOHANG) == 0) {
-        if (now_ns() > deadline) {
-          kill(child, SIGKILL);
-          waitpid(child, &status, 0);
-          break;
-        }
-        usleep(1000);
-      }
-    }
+    reap_all(children_, 5'000'000'000u);
     children_.clear();
   }
 

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "children.hpp"
 #include "handoff.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
@@ -141,9 +142,10 @@ class ProcessPair final : public Handoff {
     }
     carrier_.keep_side(0);
   }
+  // The child leaves on the stop token; one that has not within 5 s (stopped or wedged) is killed.
   ~ProcessPair() override {
     carrier_.send(1, kStopToken);
-    reap();
+    reap_all({child_}, 5'000'000'000u);
   }
   void run(std::uint64_t round_trips) override {
     measuring_loop(carrier_, measuring_count_, do_work_, next_seq_, round_trips);
@@ -156,21 +158,6 @@ class ProcessPair final : public Handoff {
   pid_t child() const { return child_; }
 
  private:
-  // The child leaves on the stop token; if it has not within 5 s (it was stopped or wedged), it is
-  // killed: a failed run never leaves a process behind.
-  void reap() {
-    const std::uint64_t deadline = now_ns() + 5'000'000'000u;
-    int status = 0;
-    while (waitpid(child_, &status, WNOHANG) == 0) {
-      if (now_ns() > deadline) {
-        kill(child_, SIGKILL);
-        waitpid(child_, &status, 0);
-        return;
-      }
-      usleep(1000);
-    }
-  }
-
   Carrier carrier_;
   SharedBlock<SideCount> partner_count_;
   WorkRunner do_work_;

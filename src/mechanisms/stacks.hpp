@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <utility>
 
 namespace bench_switch {
 
@@ -31,12 +32,16 @@ class GuardedStack {
   std::size_t size_;
 };
 
-// Boost's guard-paged stack allocator, counted.
-class CountedBoostStack {
+// One of Boost.Context's stack allocators (guard-paged, malloc'd, pooled), counted in
+// live_fiber_stacks().
+template <class Inner>
+class CountedStack {
  public:
+  explicit CountedStack(Inner inner) : inner_(std::move(inner)) {}
   boost::context::stack_context allocate() {
+    boost::context::stack_context sc = inner_.allocate();
     live_fiber_stacks().fetch_add(1);
-    return inner_.allocate();
+    return sc;
   }
   void deallocate(boost::context::stack_context& sc) noexcept {
     inner_.deallocate(sc);
@@ -44,7 +49,13 @@ class CountedBoostStack {
   }
 
  private:
-  boost::context::protected_fixedsize_stack inner_{kFiberStackBytes};
+  Inner inner_;
+};
+
+// The fibers' usual stack: kFiberStackBytes with a guard page, counted.
+class CountedBoostStack : public CountedStack<boost::context::protected_fixedsize_stack> {
+ public:
+  CountedBoostStack() : CountedStack(boost::context::protected_fixedsize_stack(kFiberStackBytes)) {}
 };
 
 }  // namespace bench_switch
