@@ -1,6 +1,8 @@
 // The one interface every mechanism implements, so each experiment is written once over all of them.
 #pragma once
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <vector>
@@ -26,6 +28,14 @@ class Handoff {
   virtual std::vector<pid_t> tasks() const = 0;
   virtual Tally tally() const = 0;
 };
+
+// A known slowdown for checking the regression tracker: one syscall per handoff, only in a build
+// configured with -DBENCH_SWITCH_INJECT_SLOWDOWN=ON (docs/CI.md); nothing at all otherwise.
+inline void injected_slowdown() {
+#if defined(BENCH_SWITCH_INJECT_SLOWDOWN)
+  syscall(SYS_getppid);
+#endif
+}
 
 // The sequence number that tells a partner to leave its loop; no run gets near it. (Not ~0:
 // an eventfd cannot carry 2^64 - 1.)

@@ -60,6 +60,7 @@ void measuring_loop(Carrier& carrier, SideCount& count, WorkRunner& do_work, std
                     std::uint64_t round_trips) {
   for (std::uint64_t i = 0; i < round_trips; ++i) {
     do_work();
+    injected_slowdown();
     carrier.send(1, next_seq);
     const std::uint64_t reply = carrier.receive(0);
     if (reply != next_seq + 1) bump(count.out_of_order);

@@ -20,6 +20,7 @@ class OneThreadHandoff : public Handoff {
   // Measuring side, before switching away: do its work, put token 2k+1 in the box.
   void measuring_send() {
     measuring_work_();
+    injected_slowdown();
     token_ = next_seq_;
   }
   // Measuring side, back again: the partner must have answered 2k+2.

@@ -395,6 +395,40 @@ def test_history_a_value_inside_its_spread_is_not_flagged(tmp_path, capsys):
     assert run(capsys, "--history-dir", history, "--against-history", 5, cur)[0] == 1
 
 
+def test_history_floor_grows_with_the_run_to_run_spread(tmp_path, capsys):
+    # Medians 900 .. 1300 ns: a robust run-to-run spread of ~13 %, so 4 x that is a ~54 % floor.
+    # 1400 ns is above every run and 27 % above their median: within what this benchmark drifts.
+    history = tmp_path / "history"
+    for i, ns in enumerate((1000, 1200, 900, 1100, 1300)):
+        path = write_run(tmp_path / f"run{i}.json", {FUTEX: noisy(ns, seed=i, spread=0.001)},
+                         date=f"2024-03-0{i + 1}", revision=f"rev{i}")
+        assert run(capsys, "--history-dir", history, "--record", path)[0] == 0
+    cur = write_run(tmp_path / "cur.json", {FUTEX: noisy(1400, seed=9, spread=0.001)})
+    status, out, _ = run(capsys, "--history-dir", history, "--against-history", 5, cur)
+    assert status == 0 and verdicts(out) == {FUTEX: compare.SMALL} and "floor 54%" in out
+    status, out, _ = run(capsys, "--history-dir", history, "--against-history", 5, "--noise-z", 0, cur)
+    assert status == 1 and verdicts(out) == {FUTEX: compare.SLOWER}
+    slow = write_run(tmp_path / "slow.json", {FUTEX: noisy(2800, seed=9, spread=0.001)})
+    assert run(capsys, "--history-dir", history, "--against-history", 5, slow)[0] == 1
+
+
+def test_confirm_keeps_a_slowdown_the_rerun_sees_again(tmp_path, capsys, private_tmp):
+    history = record_history(tmp_path, capsys)
+    slow = write_run(tmp_path / "slow.json", {FUTEX: noisy(2800, seed=9), FIBER: noisy(45, seed=10)})
+    binary = fake_binary(tmp_path, "slowed", slow={FUTEX: 2.0})
+    status, out, err = run(capsys, "--history-dir", history, "--against-history", 5, "--confirm", binary, slow)
+    assert status == 1 and verdicts(out)[FUTEX] == compare.SLOWER and "confirmed" in out
+    assert "confirming with a rerun" in err and list(private_tmp.iterdir()) == []
+
+
+def test_confirm_drops_a_slowdown_the_rerun_does_not_see(tmp_path, capsys):
+    history = record_history(tmp_path, capsys)
+    slow = write_run(tmp_path / "slow.json", {FUTEX: noisy(2800, seed=9), FIBER: noisy(45, seed=10)})
+    binary = fake_binary(tmp_path, "healthy")      # the machine was busy for the run, not the rerun
+    status, out, _ = run(capsys, "--history-dir", history, "--against-history", 5, "--confirm", binary, slow)
+    assert status == 0 and verdicts(out)[FUTEX] == compare.UNCONFIRMED
+
+
 def test_history_judges_before_recording_and_never_twice(tmp_path, capsys):
     history = record_history(tmp_path, capsys, runs=3)
     file = next(history.iterdir())
