@@ -762,6 +762,7 @@ def chart_granularity(runs, args):
         ax.annotate(f"{level} %", (0, level), xycoords=("axes fraction", "data"), xytext=(3, -9),
                     textcoords="offset points", fontsize=8, color="#555555")
     draw_timeslice_band(ax, runs)
+    draw_timesliced_point(ax, runs)
     finish_curve_axes(ax, series, False, fmt_ns, lambda v: f"{v:.0f} %", x_measured=False)
     top = max([p.value for pts in series.values() for _, p in pts] + [100])
     ax.set_ylim(0, top * 1.02)     # efficiency is not clamped: noise can put it a little over 100 %
@@ -770,8 +771,20 @@ def chart_granularity(runs, args):
     legend_outside(ax)
     reading = ("Share of time spent on useful work when every W ns of work is followed by a switch; "
                "where a curve crosses 90 % and 99 % (marked, values in the legend) is the smallest "
-               "work item that mechanism suits, the grey band is the OS time slice for scale.")
+               "work item that mechanism suits, the grey band is the OS time slice for scale; the "
+               "black diamond is two CPU-bound threads the kernel time-slices: the granularity the OS "
+               "chooses, and its efficiency.")
     return fig, reading
+
+
+def draw_timesliced_point(ax, runs):
+    """summaries.granularity_timesliced: W = the observed slice, efficiency lost to each preemption."""
+    for run in runs:
+        point = run.summary("granularity_timesliced")
+        w, eff = number(point.get("W_ns")), number(point.get("efficiency"))
+        if w and eff is not None:
+            ax.plot([w], [eff * 100], marker="D", markersize=8, color="black", linestyle="none", zorder=6,
+                    label=f"time-sliced threads (the OS's choice: {fmt_ns(w)}, {eff * 100:.1f} %)")
 
 
 def efficiency_percent(entry):
@@ -961,10 +974,14 @@ def combined_legend(axes, where, advertised):
 
 
 def draw_advertised(ax, advertised, labels):
-    for name, ns in sorted(advertised.items(), key=lambda kv: kv[1]):
+    # Settings of equal value share one line and one label, so their names do not print over each other.
+    by_value = {}
+    for name, ns in advertised.items():
+        by_value.setdefault(ns, []).append(name)
+    for ns, names in sorted(by_value.items()):
         ax.axhline(ns, color="#333333", linestyle="--", linewidth=0.9, zorder=0)
         if labels:
-            ax.annotate(f"{name} = {fmt_ns(ns)}", (1, ns), xycoords=("axes fraction", "data"),
+            ax.annotate(f"{' = '.join(sorted(names))} = {fmt_ns(ns)}", (1, ns), xycoords=("axes fraction", "data"),
                         xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
                         fontsize=8, color="#333333")
 
