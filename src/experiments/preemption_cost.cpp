@@ -76,16 +76,8 @@ Run run_workers(int workers, const cpu_set_t& cpu, double window_ns, std::uint64
 
 PreemptionCostResult measure_preemption_cost(const PreemptionCostConfig& config) {
   PreemptionCostResult out;
-  if (config.competitors < 0 || config.competitors + 1 > kMaxCrew) {
-    out.error = fmt::format("K must be 0 to {}, not {}", kMaxCrew - 1, config.competitors);
-    return out;
-  }
-  std::string why_not;
-  const auto placement = resolve_placement(PlacementKind::same_cpu, why_not);
-  if (!placement) {
-    out.error = why_not;
-    return out;
-  }
+  const auto placement = crew_placement(config.competitors + 1, out.error);
+  if (!placement) return out;
   // Calibrated here, once per process, never inside a window.
   const std::uint64_t chunk_units = std::max<std::uint64_t>(1, spin_units_for_ns(config.chunk_ns));
 

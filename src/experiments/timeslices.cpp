@@ -277,18 +277,18 @@ CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, st
   return result;  // ~Crew releases the tasks, joins and reaps them
 }
 
+std::optional<Placement> crew_placement(int tasks, std::string& error) {
+  if (tasks < 1 || tasks > kMaxCrew) {
+    error = fmt::format("a crew must have 1 to {} tasks, not {}", kMaxCrew, tasks);
+    return std::nullopt;
+  }
+  return resolve_placement(PlacementKind::same_cpu, error);
+}
+
 TimesliceResult measure_timeslices(const TimesliceConfig& config) {
   TimesliceResult out;
-  if (config.tasks < 1 || config.tasks > kMaxCrew) {
-    out.error = fmt::format("K must be 1 to {}, not {}", kMaxCrew, config.tasks);
-    return out;
-  }
-  std::string why_not;
-  const auto placement = resolve_placement(PlacementKind::same_cpu, why_not);
-  if (!placement) {
-    out.error = why_not;
-    return out;
-  }
+  const auto placement = crew_placement(config.tasks, out.error);
+  if (!placement) return out;
 
   struct Record {
     GapDetector timeline;

@@ -11,8 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "measure/affinity.hpp"
 #include "measure/kernel_counters.hpp"
 #include "measure/timeline.hpp"
+
+#include <optional>
 
 namespace bench_switch {
 
@@ -43,6 +46,10 @@ struct CrewResult {
   std::string error;  // non-empty: the run did not happen or did not finish; "skipped: ..." when refused
 };
 CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, std::uint64_t end_ns)>& body);
+
+// The one CPU a crew of `tasks` shares (the same_cpu placement's), or nothing with `error` set:
+// a crew size outside 1..kMaxCrew, or a machine that cannot give the placement.
+std::optional<Placement> crew_placement(int tasks, std::string& error);
 
 struct TimesliceConfig {
   int tasks = 2;  // K
