@@ -30,7 +30,7 @@ std::uint64_t batch_round_trips(Handoff& handoff, const std::string& key) {
   static std::map<std::string, std::uint64_t> chosen;
   const auto it = chosen.find(key);
   if (it == chosen.end()) return chosen[key] = calibrate_round_trips(handoff, kBatchNs);
-  time_round_trips(handoff, it->second);  // the warm-up calibration would have been
+  time_round_trips(handoff, it->second);  // the warm-up that calibrating gave the first call
   return it->second;
 }
 

@@ -24,6 +24,7 @@
 #include "children.hpp"
 #include "measure/clock.hpp"
 #include "measure/memory.hpp"
+#include "mechanisms/counted_coroutine.hpp"
 #include "mechanisms/stacks.hpp"
 
 extern char** environ;
@@ -32,36 +33,7 @@ namespace bench_switch {
 namespace {
 namespace ctx = boost::context;
 
-// A Boost.Context stack allocator, counted in live_fiber_stacks() so tests can see every stack
-// given back (for the pool: given back to the pool, which keeps the memory for the next fiber).
-
-
-// The size the compiler asked for per coroutine frame (the last one allocated), for the memory
-// family: a frame is a few dozen bytes, less than the page resolution of a resident-set reading.
-std::size_t last_frame_bytes = 0;
-
-// A coroutine that does not start until resumed and stays suspended at its end until destroyed,
-// so the caller decides when its frame is freed. Frames are counted, as in coroutine_transfer.cpp.
-struct Task {
-  struct promise_type {
-    Task get_return_object() { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
-    void return_void() {}
-    void unhandled_exception() { std::abort(); }
-    static void* operator new(std::size_t n) {
-      last_frame_bytes = n;
-      void* p = ::operator new(n);
-      live_coroutine_frames().fetch_add(1);
-      return p;
-    }
-    static void operator delete(void* p) {
-      live_coroutine_frames().fetch_sub(1);
-      ::operator delete(p);
-    }
-  };
-  std::coroutine_handle<promise_type> handle;
-};
+using Task = CountedCoroutine;
 
 Task mark_ran(bool& ran) {
   ran = true;
@@ -399,7 +371,7 @@ IdleMemory measure_idle_memory(IdleKind kind, std::size_t n) {
     m.rss_bytes_per_task = per_task(after.rss, before.rss, n);
     m.virtual_bytes_per_task = per_task(after.vm_size, before.vm_size, n);
   }
-  if (kind == IdleKind::coroutine) m.frame_bytes = static_cast<double>(last_frame_bytes);
+  if (kind == IdleKind::coroutine) m.frame_bytes = static_cast<double>(last_coroutine_frame_bytes().load());
   tasks->release();
   return m;
 }

@@ -5,36 +5,12 @@
 // run(n) resumes the measuring coroutine once; it transfers n times to the partner and back, then
 // suspends to the caller. That entry and exit are 2 more transfers per batch, which is under 0.01 %
 // of a batch of the size bench_switch times (thousands of round trips), and is not subtracted.
-#include <coroutine>
-#include <cstdlib>
-#include <new>
-
 #include "mechanisms/cooperative.hpp"
 #include "mechanisms/one_thread.hpp"
-#include "mechanisms/stacks.hpp"
+#include "mechanisms/counted_coroutine.hpp"
 
 namespace bench_switch {
 namespace {
-
-struct Coroutine {
-  struct promise_type {
-    Coroutine get_return_object() { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
-    void return_void() {}
-    void unhandled_exception() { std::abort(); }
-    // Counted, so tests can see every frame released.
-    static void* operator new(std::size_t n) {
-      live_coroutine_frames().fetch_add(1);
-      return ::operator new(n);
-    }
-    static void operator delete(void* p) {
-      live_coroutine_frames().fetch_sub(1);
-      ::operator delete(p);
-    }
-  };
-  std::coroutine_handle<promise_type> handle;
-};
 
 struct TransferTo {
   std::coroutine_handle<> next;
@@ -57,7 +33,7 @@ class CoroutineTransfer final : public OneThreadHandoff {
   }
 
  private:
-  Coroutine measuring_side() {
+  CountedCoroutine measuring_side() {
     for (;;) {
       for (; remaining_ > 0; --remaining_) {
         measuring_send();
@@ -67,7 +43,7 @@ class CoroutineTransfer final : public OneThreadHandoff {
       co_await std::suspend_always{};  // back to run()'s caller
     }
   }
-  Coroutine partner_side() {
+  CountedCoroutine partner_side() {
     for (;;) {
       partner_answer();
       co_await TransferTo{measuring_.handle};
@@ -75,7 +51,7 @@ class CoroutineTransfer final : public OneThreadHandoff {
   }
 
   std::uint64_t remaining_ = 0;
-  Coroutine measuring_, partner_;
+  CountedCoroutine measuring_, partner_;
 };
 }  // namespace
 

@@ -17,6 +17,11 @@ std::atomic<long>& live_coroutine_frames() {
   return n;
 }
 
+std::atomic<std::size_t>& last_coroutine_frame_bytes() {
+  static std::atomic<std::size_t> n{0};
+  return n;
+}
+
 GuardedStack::GuardedStack(std::size_t usable_bytes) {
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   size_ = (usable_bytes + page - 1) / page * page;

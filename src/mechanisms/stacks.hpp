@@ -13,6 +13,7 @@ inline constexpr std::size_t kFiberStackBytes = 64 * 1024;
 
 std::atomic<long>& live_fiber_stacks();
 std::atomic<long>& live_coroutine_frames();
+std::atomic<std::size_t>& last_coroutine_frame_bytes();  // the size of the last frame allocated
 
 // mmap'd stack whose lowest page is PROT_NONE: an overflow faults instead of corrupting the heap.
 class GuardedStack {
