@@ -25,8 +25,8 @@ bool SuiteReporter::ReportContext(const Context& context) {
   json_.SetErrorStream(&GetErrorStream());
   json_.ReportContext(context);
   last_report_ = seconds_now();
-  GetOutputStream() << fmt::format("bench_switch on {} CPUs ({})\n", context.cpu_info.num_cpus,
-                                   context.cpu_info.cycles_per_second > 0 ? "TSC-timed" : "clock-timed");
+  GetOutputStream() << fmt::format("bench_switch on {} CPUs: wall times from CLOCK_MONOTONIC, medians of the "
+                                   "repetitions; the JSON holds every repetition\n", context.cpu_info.num_cpus);
   return true;
 }
 
