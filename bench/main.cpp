@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "measure/system_info.hpp"
+#include "output_file.hpp"
 #include "mechanisms.hpp"
 #include "registry.hpp"
 #include "reporter.hpp"
@@ -39,8 +42,10 @@ Measures what it costs to switch between tasks: OS threads and processes switche
 writes Google Benchmark JSON (docs/JSON.md explains every field; docs/METHODOLOGY.md every figure).
 
 options:
-  --json PATH        write the results to PATH (default: ./bench_switch.json); written whole or not
-                     at all (a temporary file, then a rename)
+  --json PATH        write the results to PATH (default: ./bench_switch.json). A file is replaced
+                     whole or not at all (a temporary file, then a rename), a symlink's target
+                     likewise; a device, FIFO or socket is written straight; /dev/stdout too, and
+                     the table then goes to standard error (--json /dev/stdout | jq .)
   --quick            a representative subset (every family, each kind and placement), 5 repetitions,
                      short minimum times: about 15 s, for CI (docs/CI.md)
   --with-python      also run scripts/bench_python.py (asyncio, threads, processes in Python) and
@@ -108,23 +113,17 @@ Options parse_options(int argc, char** argv) {
   return o;
 }
 
-// Checked before any benchmark runs: a minute of measuring must not end in "cannot write".
-void check_writable(const std::string& path) {
-  const fs::path dir = fs::absolute(path).parent_path();
-  if (!fs::is_directory(dir)) usage_error(fmt::format("cannot write {}: no folder {}", path, dir.string()));
-  if (access(dir.c_str(), W_OK) != 0) usage_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-  if (fs::is_directory(path)) usage_error(fmt::format("cannot write {}: it is a folder", path));
-}
-
-// Runs argv[0] with its arguments (no shell, so no quoting), standard streams inherited; returns
-// its exit status, or -1 when it could not be started or was killed.
-int run_command(const std::vector<std::string>& argv) {
+// Runs argv[0] with its arguments (no shell, so no quoting), standard streams inherited (its
+// standard output sent to standard error when `quiet_stdout`); returns its exit status, or -1
+// when it could not be started or was killed.
+int run_command(const std::vector<std::string>& argv, bool quiet_stdout) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    if (quiet_stdout) dup2(STDERR_FILENO, STDOUT_FILENO);
     execv(args[0], args.data());
     _exit(127);  // exec failed: leave without running the parent's atexit handlers
   }
@@ -135,13 +134,13 @@ int run_command(const std::vector<std::string>& argv) {
 }
 
 // The Python suite's results, run before the native one so that a failure costs no native run.
-json run_python_suite(bool quick) {
+json run_python_suite(bool quick, bool quiet_stdout) {
   const std::string out = (fs::temp_directory_path() / fmt::format("bench_switch_python_{}.json", getpid())).string();
   std::vector<std::string> argv = {BENCH_SWITCH_PYTHON, BENCH_SWITCH_SOURCE_DIR "/scripts/bench_python.py", "--json", out};
   if (quick) argv.push_back("--quick");
   if (!fs::exists(argv[0]) || !fs::exists(argv[1]))
     usage_error(fmt::format("--with-python needs {} and {}", argv[0], argv[1]));
-  const int status = run_command(argv);
+  const int status = run_command(argv, quiet_stdout);
   std::ifstream in(out);
   json doc = status == 0 && in ? json::parse(in, nullptr, /*allow_exceptions=*/false) : json();
   fs::remove(out);
@@ -188,18 +187,6 @@ json complete(const std::string& gbench_json, const std::string& command) {
   return doc;
 }
 
-// Whole or not at all: a temporary file in the same folder (so rename cannot cross file systems),
-// flushed to disk, then renamed over the target.
-bool write_atomically(const std::string& path, const std::string& text) {
-  std::string tmp = fs::absolute(path).parent_path() / ".bench_switch.XXXXXX";
-  const int fd = mkstemp(tmp.data());
-  if (fd < 0) return false;
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
-  ok = ok && chmod(tmp.c_str(), 0644) == 0 && rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) unlink(tmp.c_str());
-  return ok;
-}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -209,7 +196,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!options.count_mechanism.empty()) return count_instructions(options.count_mechanism, options.count_rounds);
-  check_writable(options.json_path);
+  // A write to a reader that has gone (a FIFO, a pipe, a partner's pipe) must fail with EPIPE and
+  // be reported, not kill the run with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::string why_not;
+  const auto output = bench_switch::resolve_output(options.json_path, why_not);
+  if (!output) usage_error(why_not);
+  // With the JSON on standard output, the table goes to standard error, so the output stays JSON.
+  const bool json_on_stdout = output->kind == bench_switch::OutputPath::Kind::descriptor && output->fd == STDOUT_FILENO;
+  std::FILE* console = json_on_stdout ? stderr : stdout;
   // perf counters take two descriptors per task, and the ring family has a thousand tasks.
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
@@ -217,7 +212,7 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
 
-  const json python = options.with_python ? run_python_suite(options.quick) : json();
+  const json python = options.with_python ? run_python_suite(options.quick, json_on_stdout) : json();
 
   // Defaults first, the user's flags after them: Google Benchmark keeps the last value of a flag.
   std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.05"};
@@ -241,6 +236,7 @@ int main(int argc, char** argv) {
   }
 
   bench_switch::SuiteReporter reporter;
+  if (json_on_stdout) reporter.SetOutputStream(&std::cerr);
   // Google Benchmark's own complaints (a filter that matches nothing, a bad regex) are collected
   // and said once, in bench_switch's words.
   std::ostringstream gbench_errors;
@@ -259,11 +255,11 @@ int main(int argc, char** argv) {
     for (const json& entry : python["benchmarks"]) doc["benchmarks"].push_back(entry);
     doc["context"]["bench_switch"]["python"] = python["context"].value("bench_switch", json::object());
   }
-  if (!write_atomically(options.json_path, doc.dump(2) + "\n")) {
-    std::fprintf(stderr, "bench_switch: cannot write %s: %s\n", options.json_path.c_str(), std::strerror(errno));
+  if (const std::string error = bench_switch::write_output(*output, doc.dump(2) + "\n"); !error.empty()) {
+    std::fprintf(stderr, "bench_switch: %s\n", error.c_str());
     return 2;
   }
-  std::printf("\nwrote %s (%d benchmarks measured%s)\n", options.json_path.c_str(), reporter.measured(),
-              reporter.failures() ? fmt::format(", {} FAILED", reporter.failures()).c_str() : "");
+  std::fprintf(console, "\nwrote %s (%d benchmarks measured%s)\n", options.json_path.c_str(), reporter.measured(),
+               reporter.failures() ? fmt::format(", {} FAILED", reporter.failures()).c_str() : "");
   return reporter.failures() ? 1 : 0;
 }

@@ -33,6 +33,7 @@ import threading
 import time
 
 import bsjson
+import output_file
 
 SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -1093,12 +1094,13 @@ def main(argv=None):
         print(progress_line(position, len(args.benchmarks), bench, entries, status), file=sys.stderr, flush=True)
     document = {"context": context, "benchmarks": [e for _, entries, _ in results for e in entries]}
     try:
-        bsjson.write_atomically(args.json, json.dumps(document, indent=2) + "\n")
+        output_file.write_output(args.json, json.dumps(document, indent=2) + "\n")
     except OSError as e:
         print(f"bench_python.py: error: cannot write {args.json} ({e.strerror or e})", file=sys.stderr)
         return 1
-    print(table(results))
-    print(f"\nwrote {args.json}")
+    console = sys.stderr if output_file.is_standard_output(args.json) else sys.stdout  # JSON alone there
+    print(table(results), file=console)
+    print(f"\nwrote {args.json}", file=console)
     failed = [benchmark_name(b) for b, _, status in results if status == "failed"]
     if failed:
         print(f"bench_python.py: {len(failed)} benchmark(s) failed: {', '.join(failed)}", file=sys.stderr)

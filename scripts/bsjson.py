@@ -3,9 +3,7 @@
 Every failure is a `BadInput` with a one-line message; the scripts print it and exit non-zero.
 """
 import json
-import os
 import re
-import tempfile
 
 
 class BadInput(Exception):
@@ -91,25 +89,3 @@ def aggregate(data, name, family=None):
     return [b for b in data["benchmarks"]
             if b.get("run_type") == "aggregate" and b.get("aggregate_name") == name
             and not b.get("error_occurred") and (family is None or b.get("family") == family)]
-
-
-def write_atomically(path, text):
-    """Write `text` (str, or bytes for binary files such as PNG) to `path` whole or not at all:
-    a temp file in the same folder, then rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        binary = isinstance(text, (bytes, bytearray))
-        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")) as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; give what open() would have
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -59,6 +59,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import bsjson
+import output_file
 
 PROG = "compare.py"
 MIN_REPETITIONS = 3        # fewer repetitions per side than this: never judged
@@ -354,7 +355,7 @@ def update_baseline(folder, run):
     with open(run.path, encoding="utf-8") as f:
         text = f.read()
     os.makedirs(folder, exist_ok=True)
-    bsjson.write_atomically(path, text)
+    output_file.write_output(path, text)
     return f"baseline updated: {path} is now {describe(run)}{before}"
 
 
@@ -404,7 +405,7 @@ def record_run(folder, run):
         if before and not before.endswith("\n"):
             before += "\n"
     os.makedirs(folder, exist_ok=True)
-    bsjson.write_atomically(path, before + json.dumps(summary, sort_keys=True) + "\n")
+    output_file.write_output(path, before + json.dumps(summary, sort_keys=True) + "\n")
     return f"history: recorded {describe(run)} in {path}"
 
 

@@ -21,6 +21,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bsjson  # noqa: E402
+import output_file  # noqa: E402
 
 MECHANISMS = ("asm_switch", "asm_switch_fpenv", "fcontext_fiber", "coroutine", "boost_fiber_yield",
               "ucontext_fiber", "indirect_call")
@@ -93,7 +94,7 @@ def main(argv=None):
     print("instructions per one-way switch (callgrind)")
     print("\n".join(lines))
     if args.record:
-        bsjson.write_atomically(args.record, json.dumps({"rounds": args.rounds, "instructions_per_switch": counts},
+        output_file.write_output(args.record, json.dumps({"rounds": args.rounds, "instructions_per_switch": counts},
                                                         indent=2, sort_keys=True) + "\n")
         print(f"recorded {args.record}")
     return 1 if changed and args.check and not args.report_only else 0

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bsjson  # noqa: E402  (lives beside this script)
+import output_file  # noqa: E402
 
 PROG = "plot.py"
 DEFAULT_TREND = r"^(thread_futex|process_pipe|fcontext_fiber)/(same_cpu|one_thread)$"
@@ -1085,7 +1086,7 @@ def save_figure(fig, folder, name, dpi):
     for fmt in ("png", "svg"):
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
-        bsjson.write_atomically(os.path.join(folder, f"{name}.{fmt}"), buf.getvalue())
+        output_file.write_output(os.path.join(folder, f"{name}.{fmt}"), buf.getvalue())
 
 
 def remove_stale(folder, name):
@@ -1266,8 +1267,8 @@ def main(argv=None):
         runs, charts = prepare(args)
         drawn, notes, failed = draw_all(runs, charts, args)
         notes += measured_notes(runs)
-        bsjson.write_atomically(os.path.join(args.out, "index.md"), index_markdown(runs, drawn, notes))
-        bsjson.write_atomically(os.path.join(args.out, "index.html"), index_html(runs, drawn, notes))
+        output_file.write_output(os.path.join(args.out, "index.md"), index_markdown(runs, drawn, notes))
+        output_file.write_output(os.path.join(args.out, "index.html"), index_html(runs, drawn, notes))
     except bsjson.BadInput as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
