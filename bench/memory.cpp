@@ -13,6 +13,7 @@
 #include "experiments/spawn.hpp"
 #include "measure/affinity.hpp"
 #include "registry.hpp"
+#include "wait_bound.hpp"
 
 namespace bench_switch {
 namespace {
@@ -29,6 +30,7 @@ void BM_Memory(benchmark::State& state, IdleKind kind, PlacementKind where) {
     // Pinned like the spawn family (children and threads inherit the mask), so the creation time
     // is comparable with it; the memory figures do not depend on it.
     ScopedPin pin(placement->measuring);
+    const WaitBound bound;  // a child stopped on its way to its wait fails the run, not hangs it
     for (auto _ : state) {
       m = measure_idle_memory(kind, kTasks);
       state.SetIterationTime(m.create_ns * 1e-9);

@@ -105,6 +105,25 @@ void skip_or_fail(benchmark::State& state, const std::string& error) {
   }
 }
 
+namespace {
+std::map<std::string, std::string>& failures_by_key() {
+  static std::map<std::string, std::string> failures;
+  return failures;
+}
+}  // namespace
+
+void fail_mid_loop(benchmark::State& state, benchmark::IterationCount batch, const std::string& key,
+                   const std::string& error) {
+  failures_by_key().try_emplace(key, error);
+  while (state.KeepRunningBatch(batch)) state.SetIterationTime(0);
+  state.SkipWithError(error.c_str());
+}
+
+const std::string* earlier_failure(const std::string& key) {
+  const auto it = failures_by_key().find(key);
+  return it == failures_by_key().end() ? nullptr : &it->second;
+}
+
 void skip(benchmark::State& state, const std::string& why) {
   state.SkipWithError(why.rfind("skipped:", 0) == 0 ? why.c_str() : ("skipped: " + why).c_str());
 }

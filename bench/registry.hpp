@@ -61,5 +61,14 @@ void shrink_fixed_budgets(int repetitions, double min_time_s);
 void skip(benchmark::State& state, const std::string& why);
 // An experiment's error: a skip when it says "skipped:", else a failure.
 void skip_or_fail(benchmark::State& state, const std::string& error);
+// A failure in the middle of the timed loop (a partner lost) of the benchmark `key`. Google
+// Benchmark 1.7 crashes the whole program when it aggregates repetitions whose iteration counts
+// differ, or whose first one failed. So the loop is first run out, untimed, in batches of
+// `batch` (the size the other repetitions use), and only then is the failure reported; and every
+// later repetition of `key` is to fail the same way at once (earlier_failure). The run goes on.
+void fail_mid_loop(benchmark::State& state, benchmark::IterationCount batch, const std::string& key,
+                   const std::string& error);
+// The error an earlier repetition of `key` failed with, or nullptr.
+const std::string* earlier_failure(const std::string& key);
 
 }  // namespace bench_switch

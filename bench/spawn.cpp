@@ -7,12 +7,14 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 
 #include "experiments/spawn.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
 #include "measure/memory.hpp"
 #include "registry.hpp"
+#include "wait_bound.hpp"
 
 namespace bench_switch {
 namespace {
@@ -46,6 +48,9 @@ void BM_Spawn(benchmark::State& state, const std::string& key, PlacementKind whe
   if (!placement) return skip(state, why_not);
   try {
     ScopedPin pin(placement->measuring);
+    // Spawning waits on each child's exit: the bound makes a stopped child a failure, not a hang.
+    std::optional<WaitBound> bound;
+    if (process) bound.emplace();
     const std::uint64_t batch = batch_tasks(key, once);
     std::uint64_t tasks = 0, failed = 0;
     double ns = 0;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
@@ -17,6 +18,7 @@
 #include "mechanisms.hpp"
 #include "registry.hpp"
 #include "switch_latency.hpp"
+#include "wait_bound.hpp"
 
 namespace bench_switch {
 namespace {
@@ -26,12 +28,21 @@ constexpr double kBatchNs = 1e6;
 // Google Benchmark requires every repetition of a benchmark to run the same number of iterations,
 // and KeepRunningBatch counts whole batches: so the batch size is calibrated on the first call
 // (Google Benchmark calls the function again for each sizing run and repetition) and kept.
-std::uint64_t batch_round_trips(Handoff& handoff, const std::string& key) {
+std::map<std::string, std::uint64_t>& chosen_round_trips() {
   static std::map<std::string, std::uint64_t> chosen;
+  return chosen;
+}
+std::uint64_t batch_round_trips(Handoff& handoff, const std::string& key) {
+  auto& chosen = chosen_round_trips();
   const auto it = chosen.find(key);
   if (it == chosen.end()) return chosen[key] = calibrate_round_trips(handoff, kBatchNs);
   time_round_trips(handoff, it->second);  // the warm-up that calibrating gave the first call
   return it->second;
+}
+// The batch the repetitions of `key` run in; one round trip when none was chosen yet (the first
+// call failed before calibrating), and then kept for the later ones, so that all report alike.
+benchmark::IterationCount kept_batch(const std::string& key) {
+  return static_cast<benchmark::IterationCount>(2 * chosen_round_trips().try_emplace(key, 1).first->second);
 }
 
 }  // namespace
@@ -41,10 +52,16 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
   std::string why_not;
   const auto placement = resolve_placement(sc.where, why_not);
   if (!placement) return skip(state, why_not);
+  if (const std::string* earlier = earlier_failure(sc.key))
+    return fail_mid_loop(state, kept_batch(sc.key), sc.key, "an earlier repetition failed: " + *earlier);
   try {
     // Pinned for the whole call, restored on every return path (ScopedPin); the partner thread or
     // child pins itself in the Handoff constructor, before the timed loop.
     ScopedPin pin(placement->measuring);
+    // Every wait on a partner gives up after its bound (wait_bound.hpp). One-thread mechanisms
+    // wait on nobody, and a tick's signal frame could overflow a small fiber stack: none for them.
+    std::optional<WaitBound> bound;
+    if (sc.where != PlacementKind::one_thread) bound.emplace();
     const auto handoff = mechanism.make(*placement, sc.work);
     const std::uint64_t rounds = batch_round_trips(*handoff, sc.key);  // also the warm-up
 
@@ -95,6 +112,9 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     }
   } catch (const PinRefused& e) {
     skip(state, e.what());
+  } catch (const PartnerLost& e) {
+    // A failure, named; the Handoff's destructor has already reaped or joined the partner.
+    fail_mid_loop(state, kept_batch(sc.key), sc.key, e.what());
   }
 }
 

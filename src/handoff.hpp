@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 namespace bench_switch {
@@ -27,6 +28,14 @@ class Handoff {
   // The kernel tasks (thread or process ids) that take part, whose counters prove the figure.
   virtual std::vector<pid_t> tasks() const = 0;
   virtual Tally tally() const = 0;
+};
+
+// Thrown by run() when the partner stopped answering: it died, was stopped, or gave no answer
+// within the wait bound (wait_bound.hpp). what() names the partner and what became of it, e.g.
+// "partner process 1234 killed by signal 9 (Killed) after 51200 handoffs". The Handoff can still
+// be destroyed, and its destructor still reaps or joins everything it made.
+struct PartnerLost : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // A known slowdown for checking the regression tracker: one syscall per handoff, only in a build

@@ -108,15 +108,15 @@ TEST(RingNode, CountsATokenItDidNotExpectAndPassesTheStopTokenOn) {
   std::thread node1([&board, cpus = same_cpu().partner] { ring_node_main(board, 1, cpus); });
   std::uint32_t heard_by_2 = 0;
   board.send(1, {1, 1, 100});  // node 1's first visit
-  RingToken t = board.receive(2, heard_by_2);
+  RingToken t = board.receive(2, heard_by_2).value();
   EXPECT_EQ(t.hop, 2u);
   EXPECT_EQ(t.visit, 2u);
   board.send(1, {5, 4, 100});  // visit 3 skipped
-  t = board.receive(2, heard_by_2);
+  t = board.receive(2, heard_by_2).value();
   EXPECT_EQ(t.hop, 6u);
   board.send(1, {kStopToken, 0, 0});
   node1.join();
-  EXPECT_EQ(board.receive(2, heard_by_2).hop, kStopToken) << "node 1 passed the stop token on";
+  EXPECT_EQ(board.receive(2, heard_by_2).value().hop, kStopToken) << "node 1 passed the stop token on";
   EXPECT_EQ(board.slot(1).count.received.load(), 2u);
   EXPECT_EQ(board.slot(1).count.out_of_order.load(), 1u);
   EXPECT_EQ(board.header().started.load(), 1u);

@@ -2,6 +2,8 @@
 
 #include <sys/mman.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <climits>
 #include <new>
@@ -57,7 +59,9 @@ void ring_node_main(RingBoard& board, std::size_t node, const cpu_set_t& cpus) {
   RingCheck check(n, node);
   std::uint32_t heard = 0;
   for (;;) {
-    const RingToken t = board.receive(node, heard);
+    // A node holds no wait bound (only node 0, the harness, does), so it waits for as long as it
+    // takes; the harness kills it when the ring broke.
+    const RingToken t = *board.receive(node, heard);
     if (t.hop == kStopToken) {
       board.send(node + 1 == n ? 0 : node + 1, t);  // pass it on, then leave
       return;
@@ -79,7 +83,12 @@ void KernelRing::run(std::uint64_t round_trips) {
   for (;;) {
     const RingToken sent = pass(t, to);
     board_.send(to, sent);
-    t = board_.receive(0, heard_);
+    const std::optional<RingToken> back = board_.receive(0, heard_);
+    if (!back) {
+      home_ = t;
+      lose("after " + std::to_string(t.hop - warm_hops_) + " hops");
+    }
+    t = *back;
     bump(mine.received);
     if (!node_zero_expects(n, sent, t)) bump(mine.out_of_order);
     // >=, not ==: a token that skipped its last hop must end the run, not circle forever.
@@ -102,14 +111,26 @@ void KernelRing::start(std::uint64_t timeout_ns) {
   const std::uint64_t deadline = now_ns() + timeout_ns;
   RingHeader& h = board_.header();
   const auto others = static_cast<std::uint32_t>(board_.size() - 1);
-  for (std::uint32_t seen; (seen = h.started.load(std::memory_order_acquire)) < others;)
-    if (!board_.wait_change(h.started, seen, deadline)) throw std::runtime_error("the ring's nodes did not all start in time");
+  // In slices of 100 ms, so that a node that died or was stopped on its way is seen at once.
+  for (std::uint32_t seen; (seen = h.started.load(std::memory_order_acquire)) < others;) {
+    if (board_.wait_change(h.started, seen, std::min(deadline, now_ns() + 100'000'000))) continue;
+    if (!node_trouble().empty()) lose("before the ring had started");
+    if (now_ns() >= deadline) throw std::runtime_error("the ring's nodes did not all start in time");
+  }
   if (h.pin_refused.load()) throw PinRefused("skipped: the kernel refused to pin a node of the ring");
   // Twice round: every node has run its loop once before (its first wake-up, page faults of a
   // child's copy-on-write stack), and once more with everything in place.
   run(board_.size());
   warm_hops_ = home_.hop;
   warm_received_ = tally().partner_received;  // warm_received_ was 0 until now
+}
+
+void KernelRing::lose(const std::string& when) {
+  lost_ = true;
+  std::string who = node_trouble();
+  if (who.empty())
+    who = fmt::format("the ring of {} tasks gave no answer for {:.1f} s", board_.size(), kGiveUpSeconds);
+  throw PartnerLost(who + " " + when);
 }
 
 bool KernelRing::stop(std::uint64_t timeout_ns) {

@@ -11,10 +11,13 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "experiments/ring_route.hpp"
 #include "handoff.hpp"
 #include "mechanisms/kernel_pair.hpp"  // SideCount, bump
+#include "wait_bound.hpp"
 
 namespace bench_switch {
 
@@ -52,10 +55,14 @@ class RingBoard {
     s.bell.fetch_add(1, std::memory_order_release);  // publishes the token
     futex(s.bell, FUTEX_WAKE, 1, nullptr);
   }
-  // `heard`: the bells this node has already answered, kept in the node's own task.
-  RingToken receive(std::size_t node, std::uint32_t& heard) const {
+  // `heard`: the bells this node has already answered, kept in the node's own task. Nothing (and
+  // `heard` unchanged) when the wait outlived its bound (wait_bound.hpp).
+  std::optional<RingToken> receive(std::size_t node, std::uint32_t& heard) const {
     RingSlot& s = slots_[node];
-    while (s.bell.load(std::memory_order_acquire) == heard) futex(s.bell, FUTEX_WAIT, heard, nullptr);
+    const PartnerWait wait;
+    while (s.bell.load(std::memory_order_acquire) == heard) {
+      if (futex(s.bell, FUTEX_WAIT, heard, nullptr) != 0 && wait.expired()) return std::nullopt;
+    }
     ++heard;
     return s.token;
   }
@@ -64,8 +71,8 @@ class RingBoard {
   void wake_all(std::atomic<std::uint32_t>& word) const;
 
  private:
-  void futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t val, const timespec* timeout) const {
-    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op | private_flag_, val, timeout, nullptr, 0);
+  long futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t val, const timespec* timeout) const {
+    return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op | private_flag_, val, timeout, nullptr, 0);
   }
   std::size_t n_, bytes_;
   int private_flag_;
@@ -93,13 +100,21 @@ class KernelRing : public Handoff {
   // Sends the stop token round; true when it came back (every node passed it on and is leaving)
   // within `timeout_ns`.
   bool stop(std::uint64_t timeout_ns);
+  // A node that died or was stopped, and what became of it ("ring node 4 (process 1234) killed
+  // by signal 9 (Killed)"), or "" when every node lives. Threads cannot die or stop alone.
+  virtual std::string node_trouble() const { return ""; }
+  bool lost() const { return lost_; }
 
   RingBoard board_;
 
  private:
   std::uint32_t heard_ = 0;
   RingToken home_;  // the token as it last came home
+  // Throws PartnerLost naming the node that broke the ring (or the ring, when none is to blame).
+  [[noreturn]] void lose(const std::string& when);
+
   std::uint64_t warm_hops_ = 0, warm_received_ = 0;
+  bool lost_ = false;
 };
 
 }  // namespace bench_switch

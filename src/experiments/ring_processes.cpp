@@ -3,6 +3,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <csignal>
 #include <system_error>
@@ -61,9 +63,16 @@ class ProcessRing final : public KernelRing {
   // Once the stop token is back, every child has passed it on and is leaving: each is reaped, and
   // killed if it has not left within 5 s. When the token does not come back (a child died or was
   // stopped), all are killed at once. Either way no process is left behind.
+  std::string node_trouble() const override {
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+      if (child_lives(children_[i])) continue;
+      return fmt::format("ring node {} (process {}) {}", i + 1, children_[i], describe_child(children_[i]));
+    }
+    return "";
+  }
   void end() {
     if (children_.empty()) return;
-    const bool came_back = stop(kStopTimeoutNs);
+    const bool came_back = !lost() && stop(kStopTimeoutNs);
     const std::uint64_t deadline = now_ns() + (came_back ? kExitTimeoutNs : 0);
     for (const pid_t pid : children_) reap_by(pid, deadline);
     children_.clear();

@@ -26,6 +26,7 @@
 #include "measure/memory.hpp"
 #include "mechanisms/counted_coroutine.hpp"
 #include "mechanisms/stacks.hpp"
+#include "wait_bound.hpp"
 
 extern char** environ;
 
@@ -43,11 +44,13 @@ Task mark_ran(bool& ran) {
 // Suspended once inside its body, as a task waiting for an event would be.
 Task wait_once() { co_await std::suspend_always{}; }
 
-// waitpid that survives EINTR; true when the child exited with status 0.
+// True when the child exited with status 0. One that gives no sign within the wait bound
+// (stopped, wedged) is killed and reaped, and counts as a failure.
 bool exited_cleanly(pid_t pid) {
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return false;
+  if (!wait_for_child(pid, status)) {
+    reap_by(pid, 0);
+    return false;
   }
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
@@ -210,9 +213,10 @@ class IdleProcesses final : public IdleTasks {
     // One byte per child that reached its wait. Fewer and end-of-file: a child died on the way.
     std::size_t got = 0;
     char buf[256];
+    const PartnerWait wait;  // a child stopped on its way holds the pipe open: no end-of-file
     while (got < n) {
       const ssize_t r = read(ready_[0], buf, sizeof buf);
-      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && errno == EINTR && !wait.expired()) continue;
       if (r <= 0) break;
       got += static_cast<std::size_t>(r);
     }

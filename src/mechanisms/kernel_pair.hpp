@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "children.hpp"
@@ -54,19 +55,27 @@ void partner_loop(Carrier& carrier, SideCount& count, const Work& work) {
   }
 }
 
-// The measuring side's half of n round trips: send 2k+1, wait for 2k+2.
+// The measuring side's half of n round trips: send 2k+1, wait for 2k+2. False when the partner
+// stopped answering (its end closed, or the wait outlived its bound): the caller says why.
 template <class Carrier>
-void measuring_loop(Carrier& carrier, SideCount& count, WorkRunner& do_work, std::uint64_t& next_seq,
-                    std::uint64_t round_trips) {
+[[nodiscard]] bool measuring_loop(Carrier& carrier, SideCount& count, WorkRunner& do_work, std::uint64_t& next_seq,
+                                  std::uint64_t round_trips) {
   for (std::uint64_t i = 0; i < round_trips; ++i) {
     do_work();
     injected_slowdown();
     carrier.send(1, next_seq);
     const std::uint64_t reply = carrier.receive(0);
+    if (reply == kStopToken) return false;
     if (reply != next_seq + 1) bump(count.out_of_order);
     bump(count.received);
     next_seq += 2;
   }
+  return true;
+}
+
+// "after 51200 handoffs": both directions, as far as each side counted.
+inline std::string handoffs_so_far(const SideCount& a, const SideCount& b) {
+  return "after " + std::to_string(a.received.load() + b.received.load()) + " handoffs";
 }
 
 template <class Carrier>
@@ -91,12 +100,16 @@ class ThreadPair final : public Handoff {
       throw PinRefused("skipped: the kernel refused to pin the partner thread");
     }
   }
+  // A partner thread cannot die or stop alone (a signal that kills or stops it takes the whole
+  // process), so the stop token always reaches it.
   ~ThreadPair() override {
     carrier_.send(1, kStopToken);
     partner_.join();
   }
   void run(std::uint64_t round_trips) override {
-    measuring_loop(carrier_, measuring_count_, do_work_, next_seq_, round_trips);
+    if (!measuring_loop(carrier_, measuring_count_, do_work_, next_seq_, round_trips))
+      throw PartnerLost("partner thread " + std::to_string(partner_tid_.load()) + " " +
+                        describe_thread(partner_tid_.load()) + " " + handoffs_so_far(measuring_count_, partner_count_));
   }
   std::vector<pid_t> tasks() const override {
     return {static_cast<pid_t>(syscall(SYS_gettid)), partner_tid_.load()};
@@ -143,13 +156,17 @@ class ProcessPair final : public Handoff {
     }
     carrier_.keep_side(0);
   }
-  // The child leaves on the stop token; one that has not within 5 s (stopped or wedged) is killed.
+  // The child leaves on the stop token; one that has not within 5 s (stopped or wedged) is killed,
+  // and one that stopped answering during a run is killed at once.
   ~ProcessPair() override {
     carrier_.send(1, kStopToken);
-    reap_all({child_}, 5'000'000'000u);
+    reap_all({child_}, lost_ ? 0 : 5'000'000'000u);
   }
   void run(std::uint64_t round_trips) override {
-    measuring_loop(carrier_, measuring_count_, do_work_, next_seq_, round_trips);
+    if (measuring_loop(carrier_, measuring_count_, do_work_, next_seq_, round_trips)) return;
+    lost_ = true;
+    throw PartnerLost("partner process " + std::to_string(child_) + " " + describe_child(child_) + " " +
+                      handoffs_so_far(measuring_count_, *partner_count_));
   }
   std::vector<pid_t> tasks() const override { return {static_cast<pid_t>(syscall(SYS_gettid)), child_}; }
   Tally tally() const override {
@@ -163,6 +180,7 @@ class ProcessPair final : public Handoff {
   SharedBlock<SideCount> partner_count_;
   WorkRunner do_work_;
   pid_t child_ = -1;
+  bool lost_ = false;
   SideCount measuring_count_;
   std::uint64_t next_seq_ = 1;
 };

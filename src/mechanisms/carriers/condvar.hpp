@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <mutex>
 
+#include "handoff.hpp"
+#include "wait_bound.hpp"
+
 namespace bench_switch {
 
 class CondvarCarrier {
@@ -20,7 +23,11 @@ class CondvarCarrier {
   }
   std::uint64_t receive(int side) {
     std::unique_lock lock(mutex_);
-    ready_[side].wait(lock, [&] { return full_[side]; });
+    const PartnerWait wait;
+    while (!full_[side]) {
+      ready_[side].wait(lock);  // woken by the partner, or by the bound's tick (waker_)
+      if (!full_[side] && wait.expired()) return kStopToken;
+    }
     full_[side] = false;
     return box_[side];
   }
@@ -31,6 +38,11 @@ class CondvarCarrier {
   std::condition_variable ready_[2];
   std::uint64_t box_[2] = {0, 0};
   bool full_[2] = {false, false};
+  // pthread_cond_wait resumes its own wait after the bound's signal, so the bound wakes it instead
+  // (a spurious wake-up, 4 a second while a bound is held). Declared last: gone before the rest.
+  TickWaker waker_{[this] {
+    for (auto& cv : ready_) cv.notify_all();
+  }};
 };
 
 }  // namespace bench_switch

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "handoff.hpp"
+#include "wait_bound.hpp"
 
 namespace bench_switch {
 
@@ -14,11 +15,14 @@ inline void write_token(int fd, std::uint64_t seq) {
   }
 }
 
-// kStopToken on end-of-file or error: the other side has gone, and the loop must end, not spin.
+// kStopToken on end-of-file or error (the other side has gone, and the loop must end, not spin),
+// or when the wait outlived its bound (wait_bound.hpp: a stopped or wedged partner).
 inline std::uint64_t read_token(int fd) {
   std::uint64_t seq = 0;
   ssize_t n;
+  const PartnerWait wait;
   while ((n = read(fd, &seq, sizeof seq)) < 0 && errno == EINTR) {
+    if (wait.expired()) return kStopToken;
   }
   return n == static_cast<ssize_t>(sizeof seq) ? seq : kStopToken;
 }

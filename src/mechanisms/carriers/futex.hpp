@@ -7,7 +7,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "handoff.hpp"
 #include "mechanisms/shared_block.hpp"
+#include "wait_bound.hpp"
 
 namespace bench_switch {
 
@@ -28,7 +30,11 @@ class FutexCarrier {
   std::uint64_t receive(int side) {
     Box& box = shared_->to[side];
     std::uint32_t heard = heard_[side];
-    while (box.bell.load(std::memory_order_acquire) == heard) futex(box.bell, FUTEX_WAIT, heard);
+    const PartnerWait wait;
+    while (box.bell.load(std::memory_order_acquire) == heard) {
+      // The bell unchanged after a return: a wake-up for someone else, or the wait bound's tick.
+      if (futex(box.bell, FUTEX_WAIT, heard) != 0 && wait.expired()) return kStopToken;
+    }
     heard_[side] = heard + 1;
     return box.seq.load(std::memory_order_relaxed);
   }
@@ -49,8 +55,8 @@ class FutexCarrier {
   struct Boxes {
     alignas(64) Box to[2];
   };
-  void futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t val) {
-    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op | private_flag_, val, nullptr, nullptr, 0);
+  long futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t val) {
+    return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op | private_flag_, val, nullptr, nullptr, 0);
   }
 
   SharedBlock<Boxes> shared_;

@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "handoff.hpp"
 #include "mechanisms/shared_block.hpp"
+#include "wait_bound.hpp"
 
 namespace bench_switch {
 
@@ -22,7 +24,9 @@ class SemaphoreCarrier {
     sem_post(&shared_->to[to_side].sem);
   }
   std::uint64_t receive(int side) {
+    const PartnerWait wait;  // sem_wait returns EINTR on the bound's tick, SA_RESTART or not
     while (sem_wait(&shared_->to[side].sem) != 0 && errno == EINTR) {
+      if (wait.expired()) return kStopToken;
     }
     return shared_->to[side].seq;
   }

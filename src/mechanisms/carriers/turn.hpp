@@ -7,7 +7,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "handoff.hpp"
 #include "mechanisms/shared_block.hpp"
+#include "wait_bound.hpp"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -35,7 +37,11 @@ class TurnCarrier {
     shared_->turn.store(to_side, std::memory_order_release);
   }
   std::uint64_t receive(int side) {
-    while (shared_->turn.load(std::memory_order_acquire) != side) Poll::wait();
+    const PartnerWait wait;  // a polling loop sees no EINTR: it asks the bound on every round
+    while (shared_->turn.load(std::memory_order_acquire) != side) {
+      Poll::wait();
+      if (wait.expired()) return kStopToken;
+    }
     return shared_->seq[side];
   }
   void keep_side(int) {}
