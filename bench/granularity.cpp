@@ -1,18 +1,20 @@
 // Family `granularity`: how much work a task must do between switches for switching to be cheap.
 // Each side does W ns of calibrated work (spin_work: no clock read, cannot be optimised away)
 // every time it gets the token; the switch loop is the switch family's. One iteration is one
-// switch, preceded by one chunk of work, so
-//   efficiency = useful work time / elapsed time = work_ns / ns_per_switch
-// where work_ns is the chunk timed alone, chunk after chunk in one task, right after the switch
-// loop (work_alone_ns). W names the point; work_ns is what the chunk really took. Efficiency is
-// not clamped: at large W, where switching is negligible, noise puts it a percent or two either
-// side of 1.
+// switch, preceded by one chunk of work. The control is the same work in one task with no switch
+// (NoSwitchControl: both sides' chunks in turn), timed in batches that alternate with the switched
+// ones, so that both see the same machine (its interruptions take a share of both alike):
+//   efficiency = control time / switched time, per pair of batches: median and 95 % interval
+//   overhead   = (switched − control) per switch: what a switch costs the work beside it
+// An efficiency above 1 beyond its interval is a failed measurement, and is flagged as one.
+// Break-even W (summaries.granularity_breakeven): from the overhead c fitted across the sweep,
+// efficiency W / (W + c) reaches 90 % at W = 9c and 99 % at W = 99c, each with c's interval.
 #include <fmt/format.h>
 
 #include <cmath>
 #include <map>
 
-#include "measure/breakeven.hpp"
+#include "measure/no_switch_control.hpp"
 #include "measure/work.hpp"
 #include "registry.hpp"
 #include "switch_latency.hpp"
@@ -20,8 +22,9 @@
 namespace bench_switch {
 namespace {
 
-// Half-decade steps from 10 ns to 100 µs, then decades to 10 ms.
-constexpr double kWorkNs[] = {10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5, 1e6, 1e7};
+// Half-decade steps from 10 ns to 100 µs, then 1 ms, where every curve has levelled off. (A point at
+// 10 ms would hold one pair of 20 ms batches per repetition: no interval, for a second of the run.)
+constexpr double kWorkNs[] = {10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5, 1e6};
 constexpr std::pair<const char*, PlacementKind> kMechanisms[] = {
     {"fcontext_fiber", PlacementKind::one_thread},
     {"coroutine", PlacementKind::one_thread},
@@ -32,24 +35,56 @@ constexpr std::pair<const char*, PlacementKind> kMechanisms[] = {
 void BM_Granularity(benchmark::State& state, const SwitchCase& c) {
   BM_Switch(state, c);
   if (state.error_occurred()) return;
-  const double work_ns = work_alone_ns(c.work);
-  state.counters["work_ns"] = work_ns;
-  state.counters["efficiency"] = work_ns / state.counters["ns_per_switch"].value;
+  auto& k = state.counters;
+  k["work_ns"] = k["control_ns_per_switch"].value;  // what a chunk took, measured beside the switches
+  k["efficiency"] = k["control_ratio"].value;
+  k["efficiency_lo"] = k["control_ratio_lo"].value;
+  k["efficiency_hi"] = k["control_ratio_hi"].value;
 }
 
-// Break-even W per mechanism, from the median efficiency at each W.
+double number_in(const nlohmann::json& entry, const char* key) {
+  return entry.contains(key) && entry[key].is_number() ? entry[key].get<double>() : NAN;
+}
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+// Per mechanism: each W's efficiency and overhead (the medians over the repetitions of each
+// repetition's median and interval), the points above 1 beyond their interval, and the break-even
+// W from the overhead fitted across the sweep: the points' overheads averaged, each weighted by
+// 1 / its standard error squared (the interval's half-width / 1.96).
 nlohmann::json breakeven_summary(const nlohmann::json& benchmarks) {
-  std::map<std::string, std::vector<std::pair<double, double>>> sweeps;
+  std::map<std::string, std::map<double, const nlohmann::json*>> medians;
   for (const auto& b : benchmarks) {
-    if (b.value("family", "") != "granularity" || b.value("aggregate_name", "") != "median" || !b.contains("efficiency"))
-      continue;
-    sweeps[b["mechanism"]].emplace_back(b["params"]["W_ns"].get<double>(), b["efficiency"].get<double>());
+    if (b.value("family", "") == "granularity" && b.value("aggregate_name", "") == "median" && b.contains("control_ratio"))
+      medians[b["mechanism"]][b["params"]["W_ns"].get<double>()] = &b;
   }
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [mechanism, points] : sweeps) {
-    const auto w90 = breakeven_w(points, 0.90), w99 = breakeven_w(points, 0.99);
-    out[mechanism] = {{"efficiency_90_W_ns", w90 ? nlohmann::json(*w90) : nlohmann::json(nullptr)},
-                      {"efficiency_99_W_ns", w99 ? nlohmann::json(*w99) : nlohmann::json(nullptr)}};
+  for (const auto& [mechanism, by_w] : medians) {
+    nlohmann::json points = nlohmann::json::array(), above = nlohmann::json::array();
+    double weights = 0, weighted = 0;
+    for (const auto& [w, b] : by_w) {
+      const double eff = number_in(*b, "control_ratio"), lo = number_in(*b, "control_ratio_lo"), hi = number_in(*b, "control_ratio_hi");
+      const double extra = number_in(*b, "over_control_ns");
+      const double half = (number_in(*b, "over_control_hi_ns") - number_in(*b, "over_control_lo_ns")) / 2;
+      points.push_back({{"W_ns", w}, {"efficiency", number_or_null(eff)}, {"efficiency_lo", number_or_null(lo)},
+                        {"efficiency_hi", number_or_null(hi)}, {"overhead_ns", number_or_null(extra)},
+                        {"overhead_ci95_ns", number_or_null(half)}});
+      if (lo > 1) above.push_back(w);
+      if (std::isfinite(half) && half > 0 && std::isfinite(extra)) {
+        const double se = half / 1.96;
+        weights += 1 / (se * se), weighted += extra / (se * se);
+      }
+    }
+    nlohmann::json m = {{"points", points}, {"efficiency_above_1_beyond_interval_at_W_ns", above}};
+    if (weights > 0) {
+      const double c = weighted / weights, ci = 1.96 / std::sqrt(weights);
+      m["overhead_ns"] = c, m["overhead_ci95_ns"] = ci;
+      // W / (W + c) = e  <=>  W = c · e / (1 − e): 9c for 90 %, 99c for 99 %.
+      for (const auto& [level, factor] : {std::pair{90, 9.0}, std::pair{99, 99.0}}) {
+        m[fmt::format("efficiency_{}_W_ns", level)] = number_or_null(factor * c);
+        m[fmt::format("efficiency_{}_W_ci95_ns", level)] = {number_or_null(factor * (c - ci)), number_or_null(factor * (c + ci))};
+      }
+    }
+    out[mechanism] = m;
   }
   return out;
 }
@@ -76,10 +111,36 @@ nlohmann::json timesliced_summary(const nlohmann::json& benchmarks) {
           {"efficiency", slice / (slice + loss)}};
 }
 
+// Per mechanism, where switching stops costing much: the 90 % break-even W with its interval; and
+// any point whose efficiency is above 1 beyond its interval, as the failed measurement it is.
+std::optional<Finding> breakeven_finding(const nlohmann::json& doc) {
+  const auto& all = doc["summaries"].value("granularity_breakeven", nlohmann::json::object());
+  if (all.empty()) return std::nullopt;
+  std::string text = "work per switch for 90 % efficiency (9 × the overhead per switch, 95 % interval):";
+  std::vector<std::string> failed;
+  bool first = true;
+  for (const auto& [mechanism, m] : all.items()) {
+    for (const auto& w : m.value("efficiency_above_1_beyond_interval_at_W_ns", nlohmann::json::array()))
+      failed.push_back(fmt::format("{} at W = {} ns", mechanism, w.get<double>()));
+    if (!m.contains("efficiency_90_W_ns") || !m["efficiency_90_W_ns"].is_number()) continue;
+    const auto& ci = m["efficiency_90_W_ci95_ns"];
+    text += fmt::format("{} {} {:.3g} ns [{:.3g}, {:.3g}]", first ? "" : ";", mechanism, m["efficiency_90_W_ns"].get<double>(),
+                        ci[0].is_number() ? ci[0].get<double>() : NAN, ci[1].is_number() ? ci[1].get<double>() : NAN);
+    first = false;
+  }
+  if (failed.empty()) return Finding{text, {"granularity"}, true};
+  std::string list;
+  for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
+  return Finding{text + "; FAILED MEASUREMENT: efficiency above 1 beyond its interval at " + list, {"granularity"}, false};
+}
+
 const bool registered = [] {
+  add_finding("granularity_breakeven", breakeven_finding);
   add_summary("granularity_timesliced", timesliced_summary);
-  describe_family("granularity", {"ns per switch with W ns of work per side between switches; eff = W / (ns per switch)",
-                                  {{"work_ns", "W ns"}, {"efficiency", "eff"}, {"kernel_switches_per_switch", "ksw"}}});
+  describe_family("granularity", {"ns per switch with W ns of work per side between switches; eff = the same work with no "
+                                  "switch (timed in alternate batches) / switched, median of the pairs and its 95 % interval",
+                                  {{"work_ns", "W ns"}, {"efficiency", "eff"}, {"efficiency_lo", "lo"},
+                                   {"efficiency_hi", "hi"}, {"kernel_switches_per_switch", "ksw"}}});
   add_summary("granularity_breakeven", breakeven_summary);
   for (const auto& [name, where] : kMechanisms) {
     const Mechanism* m = find_mechanism(name);
@@ -91,7 +152,10 @@ const bool registered = [] {
       // every run (even --help) the calibration.
       fixed_budget(add_benchmark(bench_name, fields,
                                  [m, where, w, bench_name](benchmark::State& s) {
-                                   BM_Granularity(s, SwitchCase{m, where, Work{spin_units_for_ns(w), 0}, bench_name});
+                                   const Work work{spin_units_for_ns(w), 0};
+                                   BM_Granularity(s, SwitchCase{m, where, work, bench_name, [work] {
+                                                                  return std::make_unique<NoSwitchControl>(work, nullptr);
+                                                                }});
                                  }),
                    3, 0.02);
       if (w == 100 || w == 1e4) mark_quick(bench_name);

@@ -184,9 +184,17 @@ json complete(const std::string& gbench_json, const std::string& command) {
       entry.update(bench_switch::to_json(*fields));
   }
   doc["summaries"] = bench_switch::summaries(doc["benchmarks"]);
+  doc["summaries"]["findings"] = bench_switch::findings(doc);
   return doc;
 }
 
+// The findings block: what this run showed on this machine, each with its numbers.
+void print_findings(std::FILE* console, const json& found) {
+  if (found.empty()) return;
+  std::fprintf(console, "\n== findings on this machine (computed from this run; summaries.findings in the JSON)\n");
+  for (const json& f : found)
+    std::fprintf(console, "  %s %s\n", f.value("resolved", false) ? "-" : "?", f.value("text", "").c_str());
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -255,6 +263,7 @@ int main(int argc, char** argv) {
     for (const json& entry : python["benchmarks"]) doc["benchmarks"].push_back(entry);
     doc["context"]["bench_switch"]["python"] = python["context"].value("bench_switch", json::object());
   }
+  print_findings(console, doc["summaries"]["findings"]);
   if (const std::string error = bench_switch::write_output(*output, doc.dump(2) + "\n"); !error.empty()) {
     std::fprintf(stderr, "bench_switch: %s\n", error.c_str());
     return 2;

@@ -66,6 +66,43 @@ nlohmann::json summaries(const nlohmann::json& benchmarks) {
 }
 
 namespace {
+std::vector<std::pair<std::string, std::function<std::optional<Finding>(const nlohmann::json&)>>>& finders() {
+  static std::vector<std::pair<std::string, std::function<std::optional<Finding>(const nlohmann::json&)>>> f;
+  return f;
+}
+}  // namespace
+
+void add_finding(const std::string& name, std::function<std::optional<Finding>(const nlohmann::json& doc)> find) {
+  finders().emplace_back(name, std::move(find));
+}
+
+nlohmann::json findings(const nlohmann::json& doc) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, find] : finders()) {
+    if (const auto f = find(doc))
+      out.push_back({{"name", name}, {"text", f->text}, {"benchmarks", f->benchmarks}, {"resolved", f->resolved}});
+  }
+  return out;
+}
+
+const nlohmann::json* aggregate_of(const nlohmann::json& doc, const std::string& name, const std::string& aggregate) {
+  for (const auto& b : doc["benchmarks"]) {
+    if (b.value("run_type", "") != "aggregate" || b.value("aggregate_name", "") != aggregate) continue;
+    const std::string run = b.value("run_name", "");
+    // Registered names gain Google Benchmark's suffixes (/manual_time, /repeats:N, ...).
+    if (run == name || run.rfind(name + "/", 0) == 0) return &b;
+  }
+  return nullptr;
+}
+
+std::optional<Figure> figure_of(const nlohmann::json& doc, const std::string& name) {
+  const nlohmann::json* median = aggregate_of(doc, name, "median");
+  const nlohmann::json* stddev = aggregate_of(doc, name, "stddev");
+  if (median == nullptr || stddev == nullptr || median->value("time_unit", "ns") != "ns") return std::nullopt;
+  return Figure{median->value("real_time", 0.0), stddev->value("real_time", 0.0)};
+}
+
+namespace {
 std::vector<benchmark::internal::Benchmark*>& fixed() {
   static std::vector<benchmark::internal::Benchmark*> b;
   return b;

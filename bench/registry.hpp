@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -44,6 +45,28 @@ const FamilyView* view_of(const std::string& family);
 // gets the completed JSON's "benchmarks" array and returns what goes under summaries[name].
 void add_summary(const std::string& name, std::function<nlohmann::json(const nlohmann::json& benchmarks)> make);
 nlohmann::json summaries(const nlohmann::json& benchmarks);
+
+// What a run found on this machine: one sentence with its numbers, computed from the run's own
+// figures, never written in advance. `find` gets the completed document (benchmarks, summaries,
+// context) and returns nothing when the run lacks the figures it needs (a filtered run). A finding
+// whose figures are not resolved says so, and what could not be resolved, instead of a number.
+struct Finding {
+  std::string text;
+  std::vector<std::string> benchmarks;  // the benchmarks it rests on
+  bool resolved = true;
+};
+void add_finding(const std::string& name, std::function<std::optional<Finding>(const nlohmann::json& doc)> find);
+// summaries.findings: [{name, text, benchmarks, resolved}], in the order the families registered them.
+nlohmann::json findings(const nlohmann::json& doc);
+// A benchmark's aggregate entry (`median`, `stddev`, ...) by its registered name, or nullptr.
+const nlohmann::json* aggregate_of(const nlohmann::json& doc, const std::string& name, const std::string& aggregate);
+// A benchmark's headline figure (real_time, ns) over its repetitions: median and stddev. Nothing
+// when it was not measured (filtered out, skipped, failed) or had fewer than two repetitions.
+struct Figure {
+  double median = 0, stddev = 0;
+  double relative() const { return stddev / median; }
+};
+std::optional<Figure> figure_of(const nlohmann::json& doc, const std::string& name);
 
 // Families whose points each take long (sweeps, rings, time slices) fix their own repetitions and
 // minimum time, overriding --benchmark_repetitions and --benchmark_min_time, so that the default

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 #include <optional>
 
@@ -15,6 +16,7 @@
 #include "measure/clock.hpp"
 #include "measure/handoff_timing.hpp"
 #include "measure/kernel_counters.hpp"
+#include "measure/paired_batches.hpp"
 #include "mechanisms.hpp"
 #include "registry.hpp"
 #include "switch_latency.hpp"
@@ -67,6 +69,10 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
 
     // Not Threads(2): Google Benchmark would divide real time by 2 and run the loop twice; the
     // partner is an explicit thread or child instead.
+    const auto control = sc.control ? sc.control() : nullptr;
+    if (control) time_round_trips(*control, rounds);  // its warm-up: first touches, page faults
+    PairedBatches pairs;
+    pairs.reserve(1024);  // no allocation inside the loop for the usual counts of batches
     const std::uint64_t window_start = now_ns();
     const TaskCounts before = read_task_counts(handoff->tasks());
     Batch total;
@@ -74,6 +80,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       const Batch b = time_round_trips(*handoff, rounds);
       state.SetIterationTime(b.wall_ns * 1e-9);
       total.switches += b.switches, total.wall_ns += b.wall_ns, total.tsc_ticks += b.tsc_ticks;
+      if (control) pairs.add(b.wall_ns, time_round_trips(*control, rounds).wall_ns, static_cast<double>(b.switches));
     }
     const TaskCounts kernel = read_task_counts(handoff->tasks()) - before;
     // CPU time over wall time of one window that encloses both readings: each task's CPU time is
@@ -104,6 +111,13 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       c["perf_switches_per_switch"] = static_cast<double>(counted.perf->switches) / cn;
       c["migrations_per_switch"] = static_cast<double>(counted.perf->migrations) / cn;
     }
+    if (control) {
+      const MedianInterval ratio = pairs.ratio(), extra = pairs.extra_ns_per_switch();
+      c["control_ns_per_switch"] = pairs.control_ns_per_switch();
+      c["control_ratio"] = ratio.median, c["control_ratio_lo"] = ratio.lo, c["control_ratio_hi"] = ratio.hi;
+      c["over_control_ns"] = extra.median, c["over_control_lo_ns"] = extra.lo, c["over_control_hi_ns"] = extra.hi;
+      c["control_pairs"] = static_cast<double>(pairs.pairs());
+    }
     if (mechanism.carrier_alone) {
       const auto alone = mechanism.carrier_alone();
       const double carrier = carrier_ns_per_switch(*alone, rounds);
@@ -125,8 +139,39 @@ constexpr const char* kQuick[] = {"switch/thread_futex/same_cpu", "switch/thread
                                   "switch/process_pipe/same_cpu", "switch/thread_spin/cross_cpu", "switch/fcontext_fiber/one_thread",
                                   "switch/coroutine/one_thread", "switch/asm_switch/one_thread", "switch/indirect_call/one_thread"};
 
+// The comparison the suite is for: a kernel handoff against a fiber switch, both on one CPU.
+std::optional<Finding> kernel_against_fiber(const nlohmann::json& doc) {
+  const std::string kernel = "switch/thread_futex/same_cpu", fiber = "switch/fcontext_fiber/one_thread";
+  const auto k = figure_of(doc, kernel), f = figure_of(doc, fiber);
+  if (!k || !f) return std::nullopt;
+  const double ratio = k->median / f->median, spread = std::hypot(k->relative(), f->relative());
+  return Finding{fmt::format("a kernel thread handoff on one CPU ({:.0f} ns ± {:.1f} %) costs {:.0f}× (± {:.1f} %) a "
+                             "Boost.Context fiber switch ({:.1f} ns ± {:.1f} %)",
+                             k->median, 100 * k->relative(), ratio, 100 * spread, f->median, 100 * f->relative()),
+                 {kernel, fiber}, true};
+}
+
+// Waking a task on another CPU against on the same one; on a VM the difference holds the host.
+std::optional<Finding> cross_against_same_cpu(const nlohmann::json& doc) {
+  const std::string cross = "switch/thread_futex/cross_cpu", same = "switch/thread_futex/same_cpu";
+  const auto c = figure_of(doc, cross), s = figure_of(doc, same);
+  if (!c || !s) return std::nullopt;
+  const double ratio = c->median / s->median, spread = std::hypot(c->relative(), s->relative());
+  std::string text = fmt::format("a futex wake-up on another CPU ({:.0f} ns ± {:.1f} %) costs {:.1f}× (± {:.1f} %) one on "
+                                 "the same CPU ({:.0f} ns)", c->median, 100 * c->relative(), ratio, 100 * spread, s->median);
+  const auto& virt = doc["context"]["bench_switch"].value("virtualization", nlohmann::json::object());
+  if (virt.value("hypervisor", false))
+    text += fmt::format("; this machine is a guest of {} (CPUID): an idle vCPU halts and the host must wake it, which "
+                        "the cross-CPU figure includes and the futex does not cause", virt.value("vendor", "a hypervisor"));
+  const bool resolved = std::abs(ratio - 1) > 2 * spread * ratio;
+  if (!resolved) text += " — not resolved: the two are within their spread of each other";
+  return Finding{text, {cross, same}, resolved};
+}
+
 const bool registered = [] {
   for (const char* name : kQuick) mark_quick(name);
+  add_finding("kernel_against_fiber", kernel_against_fiber);
+  add_finding("cross_against_same_cpu", cross_against_same_cpu);
   describe_family("switch", {"ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",
                              {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"}}});
   for (const Mechanism& m : mechanisms()) {

@@ -2,6 +2,10 @@
 #pragma once
 #include <benchmark/benchmark.h>
 
+#include <functional>
+#include <memory>
+#include <string>
+
 #include "mechanisms.hpp"
 
 namespace bench_switch {
@@ -12,10 +16,19 @@ struct SwitchCase {
   PlacementKind where;
   Work work;
   std::string key;  // unique per registered benchmark: its batch size is chosen once and kept
+  // When set, the control of the measurement (e.g. NoSwitchControl): timed in batches of the same
+  // round trips that alternate with the switched ones, so that each pair sees the same machine.
+  std::function<std::unique_ptr<Handoff>()> control = {};
 };
 
 // Times one-way switches of the case and sets the switch family's counters. Other families (the
 // granularity sweep, the cache footprint, the ring) run this same loop and add their own counters.
+// With a control, also (per repetition, over its pairs of batches; median_interval: the median
+// and its distribution-free 95 % interval):
+//   control_ns_per_switch                      the control's time per switch
+//   control_ratio, _lo, _hi                    control / switched, per pair
+//   over_control_ns, over_control_lo_ns, _hi_ns  (switched − control) per switch, per pair
+//   control_pairs                              how many pairs
 void BM_Switch(benchmark::State& state, const SwitchCase& c);
 
 }  // namespace bench_switch

@@ -97,7 +97,8 @@ class Point:
     value: float
     lo: float = None
     hi: float = None
-    spread: str = ""          # "min-max", "stddev" or ""
+    spread: str = ""          # "min-max", "stddev", "ci95" or ""
+    median: dict = None       # the median aggregate entry, when there is one
 
 
 def number(value):
@@ -171,7 +172,7 @@ def make_point(group, value, spread):
     if centre is None:
         return None
     meta = group["iterations"][0] if group["iterations"] else median_entry
-    point = Point(meta, centre)
+    point = Point(meta, centre, median=median_entry)
     sd = value(stddev_entry) if stddev_entry else None
     if len(reps) >= 2 and (spread == "minmax" or sd is None):
         point.lo, point.hi, point.spread = min(reps), max(reps), "min-max"
@@ -191,7 +192,8 @@ def spread_note(all_points):
     if not kinds:
         return "no whiskers: one repetition per point"
     text = {"min-max": "whiskers: min–max of the repetitions",
-            "stddev": "whiskers: median ± stddev"}
+            "stddev": "whiskers: median ± stddev",
+            "ci95": "whiskers: 95 % interval"}
     return "; ".join(text[k] for k in sorted(kinds))
 
 
@@ -691,14 +693,41 @@ def curve_chart(runs, args, family, xparam, value, title, xlabel, ylabel, x_fmt,
     return fig, all_points
 
 
+def with_interval(series, lo_key, hi_key, scale=1.0):
+    """Whiskers = the point's own 95 % interval (the counters `lo_key` and `hi_key` of its median
+    entry, times `scale`), in place of the spread of the repetitions."""
+    for pts in series.values():
+        for _, p in pts:
+            source = p.median or p.entry
+            lo, hi = number(source.get(lo_key)), number(source.get(hi_key))
+            if lo is not None and hi is not None:
+                p.lo, p.hi, p.spread = lo * scale, hi * scale, "ci95"
+
+
 def chart_footprint(runs, args):
-    fig, _ = curve_chart(runs, args, "footprint", "S_bytes", counter("ns_per_switch_net"),
-                         "Switch cost when each task touches S bytes between switches",
-                         "S = bytes each task touches between switches (log scale)",
-                         "ns per switch, touch time subtracted", fmt_bytes, fmt_ns)
-    reading = ("Cost of a switch (the task's own memory-touching time subtracted) against how much "
-               "memory each task touches between switches; a rise shows where caches stop holding "
-               "both tasks' working sets.")
+    """Net switch cost against S, with its interval, on a symmetric-log axis: a net of zero (or a
+    little below, within its interval) is drawn where it is, not dropped as a log axis would."""
+    need(runs, "footprint")
+    series, keys = collect_series(runs, "footprint", "S_bytes", counter("ns_per_switch_net"), args.whiskers)
+    if not series:
+        raise NoData("the 'footprint' benchmarks carry no S_bytes parameter or no net")
+    with_interval(series, "net_lo_ns", "net_hi_ns")
+    fig, ax = new_figure(10.5, 5.6, "Switch cost when each task touches S bytes between switches",
+                         "median of the repetitions; whiskers: 95 % interval of the net (pairs of batches)")
+    draw_curves(ax, runs, series, keys, log_y=False)
+    finish_curve_axes(ax, series, False, fmt_bytes, fmt_ns)
+    ax.set_yscale("symlog", linthresh=10, linscale=0.5)
+    ys = [v for pts in series.values() for _, p in pts for v in (p.value, p.lo, p.hi) if v is not None]
+    ax.set_ylim(min(ys + [0]) * 1.3 - 1, max(ys) * 1.5)
+    ax.axhline(0, color="#777777", linewidth=0.8)
+    ax.yaxis.set_major_formatter(ticker().FuncFormatter(lambda v, _: fmt_ns(v) if v > 0 else "0" if v == 0 else "-" + fmt_ns(-v)))
+    ax.set_xlabel("S = bytes each task touches between switches (log scale)")
+    ax.set_ylabel("ns per switch beyond the same accesses\nand syscalls with no switch (symmetric log)")
+    legend_outside(ax)
+    reading = ("What a switch costs beyond the same memory accesses (both tasks' working sets, in "
+               "the same order) and the same syscalls done in one task with no switch, against how "
+               "much memory each task touches between switches: the switch and the cache refill it "
+               "causes. Whiskers are 95 % intervals; a net within its interval of zero is no cost.")
     return fig, reading
 
 
@@ -751,6 +780,7 @@ def chart_granularity(runs, args):
     series, keys = collect_series(runs, "granularity", "W_ns", efficiency_percent, args.whiskers)
     if not series:
         raise NoData("the 'granularity' benchmarks carry no W_ns parameter or no efficiency counter")
+    with_interval(series, "efficiency_lo", "efficiency_hi", scale=100)
     breakeven = {(k, i): breakeven_points(runs[i], k[0], pts) for (k, i), pts in series.items()}
     fig, ax = new_figure(11, 6, "Efficiency against work per switch",
                          "share of time spent on useful work when every W ns of work is followed by a "

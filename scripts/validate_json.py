@@ -19,8 +19,8 @@ ENTRY_FIELDS = ("family", "mechanism", "kind", "task", "placement", "language", 
 # The counters each family's measured entries must carry (docs/JSON.md).
 FAMILY_COUNTERS = {
     "switch": ("kernel_switches_per_switch",),
-    "granularity": ("efficiency", "work_ns"),
-    "footprint": ("ns_per_switch_net", "touch_ns"),
+    "granularity": ("efficiency", "efficiency_lo", "efficiency_hi", "work_ns"),
+    "footprint": ("ns_per_switch_net", "net_lo_ns", "net_hi_ns", "control_ns"),
     "timeslice": ("slice_median_ns", "slice_count", "involuntary_switches"),
     "preemption_cost": ("ns_lost_per_involuntary_switch",),
     "memory": ("rss_bytes_per_task", "virtual_bytes_per_task"),

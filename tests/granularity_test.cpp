@@ -1,9 +1,10 @@
-// The calibrated work is repeatable and the break-even point is read off a sweep correctly.
+// The calibrated work is repeatable, and the statistics of a control measured batch against batch are right.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "measure/breakeven.hpp"
+#include "measure/no_switch_control.hpp"
+#include "measure/paired_batches.hpp"
 #include "measure/work.hpp"
 
 namespace bench_switch {
@@ -18,30 +19,50 @@ TEST(Work, TheSameWGivesTheSameWorkCount) {
   EXPECT_EQ(spin_units_for_ns(0), 0u);
 }
 
-TEST(Work, AloneCostsNothingWhenEmptyAndSomethingOtherwise) {
-  EXPECT_EQ(work_alone_ns(Work{}), 0.0);
-  EXPECT_GT(work_alone_ns(Work{1000, 0}), 0.0);
-  EXPECT_GT(work_alone_ns(Work{0, 4096}), 0.0);
+TEST(MedianInterval, TheMedianAndOrderStatisticsAroundIt) {
+  std::vector<double> values;
+  for (int i = 100; i >= 1; --i) values.push_back(i);  // any order
+  const MedianInterval m = median_interval(values);
+  EXPECT_EQ(m.n, 100u);
+  EXPECT_DOUBLE_EQ(m.median, 50.5);
+  // Ranks 50 ∓ 9.8: the 41st and the 61st smallest (0-based 40 and 60).
+  EXPECT_DOUBLE_EQ(m.lo, 41);
+  EXPECT_DOUBLE_EQ(m.hi, 61);
+  EXPECT_TRUE(m.above(40) && !m.above(41) && m.below(62));
 }
 
-TEST(Breakeven, InterpolatesInLogWBetweenTheBracketingPoints) {
-  const std::vector<std::pair<double, double>> sweep = {{1000, 0.95}, {10, 0.5}, {100, 0.85}};
-  const auto w90 = breakeven_w(sweep, 0.90);
-  ASSERT_TRUE(w90);
-  // Halfway from 0.85 to 0.95 is halfway from log 100 to log 1000.
-  EXPECT_NEAR(*w90, std::sqrt(100.0 * 1000.0), 1e-6);
+TEST(MedianInterval, AnOutlierMovesNeitherTheMedianNorTheInterval) {
+  std::vector<double> values(20, 1.0);
+  const MedianInterval calm = median_interval(values);
+  values[3] = 1000;  // a batch the machine interrupted
+  const MedianInterval disturbed = median_interval(values);
+  EXPECT_EQ(disturbed.median, calm.median);
+  EXPECT_EQ(disturbed.hi, calm.hi);
 }
 
-TEST(Breakeven, FirstPointWhenAlreadyThereNothingWhenNeverReached) {
-  EXPECT_EQ(breakeven_w({{10, 0.99}, {100, 1.0}}, 0.90).value(), 10.0);
-  EXPECT_FALSE(breakeven_w({{10, 0.1}, {100, 0.5}}, 0.90));
-  EXPECT_FALSE(breakeven_w({}, 0.90));
+TEST(MedianInterval, FewerThanSixValuesGiveNoInterval) {
+  const MedianInterval m = median_interval({1, 2, 3, 4, 5});
+  EXPECT_DOUBLE_EQ(m.median, 3);
+  EXPECT_FALSE(m.has_interval());
+  EXPECT_FALSE(m.above(0)) << "no interval: nothing is resolved";
+  EXPECT_TRUE(std::isnan(m.lo));
 }
 
-TEST(Breakeven, TheFirstCrossingCountsNotALaterDip) {
-  const auto w = breakeven_w({{10, 0.5}, {100, 0.95}, {1000, 0.89}, {10000, 0.99}}, 0.90);
-  ASSERT_TRUE(w);
-  EXPECT_LT(*w, 100.0);
+TEST(PairedBatches, RatioAndExtraArePerPair) {
+  PairedBatches p;
+  p.add(/*switched*/ 200, /*control*/ 100, /*switches*/ 10);
+  p.add(400, 300, 10);
+  EXPECT_EQ(p.pairs(), 2u);
+  EXPECT_DOUBLE_EQ(p.ratio().median, (0.5 + 0.75) / 2);
+  EXPECT_DOUBLE_EQ(p.extra_ns_per_switch().median, 10);
+  EXPECT_DOUBLE_EQ(p.control_ns_per_switch(), 400.0 / 20);
+}
+
+TEST(NoSwitchControl, DoesBothSidesWorkPerRoundTripInOneTask) {
+  NoSwitchControl control(Work{100, 4096}, nullptr);
+  control.run(7);
+  EXPECT_EQ(control.tally().measuring_received, 7u);
+  EXPECT_EQ(control.tasks().size(), 1u) << "one task: no switch";
 }
 
 }  // namespace

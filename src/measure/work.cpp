@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
+#include <new>
 
 #include "measure/clock.hpp"
 
@@ -41,30 +43,17 @@ double ns_per_spin_unit() {
   return ns;
 }
 
-double work_alone_ns(const Work& work) {
-  if (work.empty()) return 0;
-  WorkRunner chunk(work);
-  chunk();  // first touch: page faults, cold cache
-  // About 2 ms a timing, so the clock reads do not count.
-  const std::uint64_t t0 = now_ns();
-  chunk();
-  const double one = std::max<double>(1.0, static_cast<double>(now_ns() - t0));
-  const auto reps = static_cast<std::uint64_t>(std::max(1.0, 2e6 / one));
-  std::array<double, 7> per_chunk{};
-  for (double& v : per_chunk) {
-    const std::uint64_t t1 = now_ns();
-    for (std::uint64_t i = 0; i < reps; ++i) chunk();
-    v = static_cast<double>(now_ns() - t1) / static_cast<double>(reps);
-  }
-  std::nth_element(per_chunk.begin(), per_chunk.begin() + 3, per_chunk.end());
-  return per_chunk[3];
-}
-
 std::uint64_t spin_units_for_ns(double ns) {
   return static_cast<std::uint64_t>(std::max(0.0, ns / ns_per_spin_unit() + 0.5));
 }
 
-WorkRunner::WorkRunner(const Work& work) : work_(work), set_(work.touch_bytes, 1) {}
+WorkRunner::WorkRunner(const Work& work) : work_(work), set_bytes_(work.touch_bytes) {
+  if (set_bytes_ == 0) return;
+  constexpr std::size_t kPage = 4096;
+  set_.reset(static_cast<unsigned char*>(std::aligned_alloc(kPage, (set_bytes_ + kPage - 1) / kPage * kPage)));
+  if (!set_) throw std::bad_alloc();
+  std::memset(set_.get(), 1, set_bytes_);  // first touch here, in the task that uses it
+}
 
 void WorkRunner::run() {
 #if defined(__x86_64__)
@@ -77,9 +66,9 @@ void WorkRunner::run() {
   if (work_.spin_units) spin_work(work_.spin_units);
   // One write per 64-byte line: every line of the set is brought into this CPU's cache, as a
   // task that really uses its data would (lmbench lat_ctx sums its array for the same reason).
-  for (std::size_t i = 0; i < set_.size(); i += 64) {
+  for (std::size_t i = 0; i < set_bytes_; i += 64) {
     set_[i] = static_cast<unsigned char>(set_[i] + 1);
-    asm volatile("" : : "r"(set_.data()) : "memory");
+    asm volatile("" : : "r"(set_.get()) : "memory");
   }
 }
 
