@@ -79,6 +79,7 @@ class GapDetector {
   std::uint64_t last_ns() const { return last_ns_; }
   std::uint64_t reads() const { return reads_; }
   std::size_t gap_count() const { return count_; }
+  std::vector<Gap> gaps() const { return {gaps_.begin(), gaps_.begin() + static_cast<std::ptrdiff_t>(count_)}; }
 
  private:
   void record(std::uint64_t t_ns) {
