@@ -47,6 +47,18 @@ nlohmann::json to_json(const EntryFields& f) {
 
 void describe_family(const std::string& family, FamilyView view) { views()[family] = std::move(view); }
 
+namespace {
+std::map<std::string, RowNote>& row_notes() {
+  static std::map<std::string, RowNote> notes;
+  return notes;
+}
+}  // namespace
+void add_row_note(const std::string& family, RowNote note) { row_notes()[family] = std::move(note); }
+const RowNote* row_note_of(const std::string& family) {
+  const auto it = row_notes().find(family);
+  return it == row_notes().end() ? nullptr : &it->second;
+}
+
 const FamilyView* view_of(const std::string& family) {
   const auto it = views().find(family);
   return it == views().end() ? nullptr : &it->second;

@@ -40,6 +40,11 @@ struct FamilyView {
 };
 void describe_family(const std::string& family, FamilyView view);
 const FamilyView* view_of(const std::string& family);
+// Words a family appends to each of its rows, made from the row's counters: what a number alone
+// cannot say (a figure below its own noise, a slice that disagrees with the kernel's settings).
+using RowNote = std::function<std::string(const benchmark::UserCounters&)>;
+void add_row_note(const std::string& family, RowNote note);
+const RowNote* row_note_of(const std::string& family);
 
 // A figure derived across a family's results (a break-even point, an observed time slice): `make`
 // gets the completed JSON's "benchmarks" array and returns what goes under summaries[name].

@@ -83,6 +83,10 @@ void SuiteReporter::print_row(const std::vector<Run>& runs) {
       if (it != median->counters.end()) row += fmt::format("  {} {:.2f}", label, it->second.value);
     }
   }
+  if (const RowNote* note = row_note_of(family_)) {
+    const std::string words = (*note)(median->counters);
+    if (!words.empty()) row += "  " + words;
+  }
   out << row << "\n";
 }
 

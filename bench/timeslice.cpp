@@ -1,8 +1,9 @@
 // Family `timeslice`: the preemption quantum, observed. K CPU-bound tasks (threads or processes)
 // pinned to one CPU each read the clock in a tight loop for the same window; a gap of more than
-// 200 µs in a task's own timeline is a time the kernel gave the CPU to another (kPreemptionGapNs
-// says why 200 µs), and the run between two gaps is a time slice. Beside them: the kernel's count
-// of involuntary switches, and what the kernel advertises (sched_rr_get_interval).
+// 200 µs in a task's own timeline is a time it did not run (kPreemptionGapNs says why 200 µs).
+// The merged timelines attribute each gap to a peer (another task ran in it: a handoff) or to
+// outside (no task ran: an interrupt, the host, a server); a slice is the run between two peer
+// handoffs. Beside them: the kernel's counts, the scheduler's settings and the slice they predict.
 //
 // One iteration is one observation window, run exactly once per benchmark (Iterations(1),
 // Repetitions(1): a window holds tens to hundreds of slices, and their distribution, not a
@@ -12,11 +13,31 @@
 #include <string>
 
 #include "experiments/timeslices.hpp"
+#include "lost_time_counters.hpp"
+#include "measure/affinity.hpp"
+#include "measure/scheduler_facts.hpp"
 #include "measure/system_info.hpp"
 #include "registry.hpp"
 
 namespace bench_switch {
 namespace {
+
+// Read once: the settings do not change during a run, and the summary shows the same facts.
+const SchedulerFacts& facts() {
+  static const SchedulerFacts f = [] {
+    std::string why_not;
+    const auto placement = resolve_placement(PlacementKind::same_cpu, why_not);
+    int cpu = 0;
+    if (placement)
+      while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &placement->measuring)) ++cpu;
+    return read_scheduler_facts(cpu);
+  }();
+  return f;
+}
+
+SlicePrediction prediction_for(SchedPolicy policy) {
+  return predict_slice(policy == SchedPolicy::rr, facts(), static_cast<int>(allowed_cpus().size()));
+}
 
 void BM_Timeslice(benchmark::State& state, const TimesliceConfig& config) {
   TimesliceResult r;
@@ -34,11 +55,24 @@ void BM_Timeslice(benchmark::State& state, const TimesliceConfig& config) {
   c["slice_p10_ns"] = r.slices.p10;
   c["slice_p90_ns"] = r.slices.p90;
   c["slice_count"] = static_cast<double>(r.slices.count);
-  c["gap_median_ns"] = r.gaps.median;
-  c["gap_p10_ns"] = r.gaps.p10;
-  c["gap_p90_ns"] = r.gaps.p90;
-  c["involuntary_switches"] = static_cast<double>(r.involuntary_switches);
+  c["gap_median_ns"] = r.peer_gaps.median;
+  c["gap_p10_ns"] = r.peer_gaps.p10;
+  c["gap_p90_ns"] = r.peer_gaps.p90;
+  c["outside_gaps_in_slices"] = static_cast<double>(r.outside_gaps_in_slices);
+  c["outside_ns_in_slices"] = static_cast<double>(r.outside_ns_in_slices);
+  add_lost_time_counters(c, r.lost);
   c["advertised_ns"] = r.advertised_ns;
+  const SlicePrediction p = prediction_for(config.policy);
+  if (p.ns) {
+    c["predicted_slice_ns"] = *p.ns;
+    if (r.slices.count > 0) c["slice_agrees"] = agrees(r.slices.median, *p.ns) ? 1 : 0;
+  }
+}
+
+std::string agreement_note(const benchmark::UserCounters& c) {
+  const auto agree = c.find("slice_agrees");
+  if (agree == c.end()) return c.count("slice_median_ns") ? "no prediction" : "";
+  return agree->second.value == 1 ? "within 10 % of predicted" : "NOT within 10 % of predicted";
 }
 
 // A setting as a number when it reads as one, else as the kernel's text.
@@ -60,6 +94,30 @@ const nlohmann::json* find_entry(const nlohmann::json& benchmarks, int k, int po
       return &b;
   }
   return nullptr;
+}
+
+// One run's slice against the prediction, with the lost time beside it.
+nlohmann::json run_summary(const nlohmann::json& b) {
+  const bool rr = b["params"].value("policy", 0) == 1;
+  const SlicePrediction p = prediction_for(rr ? SchedPolicy::rr : SchedPolicy::normal);
+  const std::string name = fmt::format("timeslice/{}/K:{}/policy:{}", b.value("mechanism", ""), b["params"].value("K", 0),
+                                       rr ? "rr" : "normal");
+  nlohmann::json out = {{"name", name},
+                        {"policy", rr ? "rr" : "normal"},
+                        {"slice_median_ns", b.value("slice_median_ns", nlohmann::json())},
+                        {"slice_count", b.value("slice_count", nlohmann::json())},
+                        {"predicted_slice_ns", p.ns ? nlohmann::json(*p.ns) : nlohmann::json()},
+                        {"rule", p.rule}};
+  if (b.contains("slice_agrees")) {
+    out["agrees"] = b["slice_agrees"] == 1;
+    out["ratio"] = b["slice_median_ns"].get<double>() / *p.ns;
+  } else {
+    out["agrees"] = nullptr;
+  }
+  for (const char* key : {"outside_share", "outside_gaps", "outside_stretches", "outside_max_ns", "outside_gaps_in_slices",
+                          "outside_ns_in_slices", "peer_gaps", "involuntary_switches", "run_delay_ns", "steal_ns"})
+    out[key] = b.value(key, nlohmann::json());
+  return out;
 }
 
 // The observed slice next to what the kernel says it should be.
@@ -84,7 +142,15 @@ nlohmann::json observed_summary(const nlohmann::json& benchmarks) {
       if (!text.empty()) advertised[name] = setting(text);
     }
   }
-  return {{"slice_median_ns", (*normal)["slice_median_ns"]}, {"advertised", advertised}};
+  nlohmann::json runs = nlohmann::json::array();
+  for (const auto& b : benchmarks)
+    if (b.value("family", "") == "timeslice" && b.value("run_type", "") == "iteration" &&
+        !b.value("error_occurred", false) && b.contains("params"))
+      runs.push_back(run_summary(b));
+  return {{"slice_median_ns", (*normal)["slice_median_ns"]},
+          {"advertised", advertised},
+          {"scheduler_facts", to_json(facts())},
+          {"runs", runs}};
 }
 
 struct Case {
@@ -107,13 +173,20 @@ constexpr Case kCases[] = {
 };
 
 const bool registered = [] {
-  describe_family("timeslice", {"ns of the observation window (one, run once); slice = a task's run between two preemptions "
-                                "(gap > 200 µs in its own clock reads), median; invol = the kernel's involuntary switches",
-                                {{"slice_median_ns", "slice ns"},
-                                 {"slice_count", "slices"},
-                                 {"gap_median_ns", "gap ns"},
-                                 {"involuntary_switches", "invol"},
-                                 {"advertised_ns", "advertised ns"}}});
+  describe_family("timeslice",
+                  {"ns of the observation window (one, run once); slice = a task's run between two peer handoffs "
+                   "(gaps > 200 µs in its own clock reads in which another task ran), median; pred = the slice the "
+                   "kernel's settings predict; outside = share of the window no task ran, in n stretches, max ns the "
+                   "longest; invol = the kernel's involuntary switches",
+                   {{"slice_median_ns", "slice ns"},
+                    {"slice_count", "slices"},
+                    {"predicted_slice_ns", "pred ns"},
+                    {"gap_median_ns", "gap ns"},
+                    {"involuntary_switches", "invol"},
+                    {"outside_share", "outside"},
+                    {"outside_stretches", "n"},
+                    {"outside_max_ns", "max ns"}}});
+  add_row_note("timeslice", agreement_note);
   add_summary("timeslice_observed", observed_summary);
   for (const Case& c : kCases) {
     const bool threads = c.kind == TaskKind::thread;

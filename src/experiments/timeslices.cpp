@@ -201,6 +201,12 @@ cpu_set_t all_but(const cpu_set_t& cpu) {
   return rest;
 }
 
+int first_cpu(const cpu_set_t& set) {
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) return c;
+  return 0;
+}
+
 void sleep_until(std::uint64_t t_ns) {
   const timespec ts{static_cast<time_t>(t_ns / 1'000'000'000u), static_cast<long>(t_ns % 1'000'000'000u)};
   while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
@@ -266,6 +272,8 @@ CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, st
   // Every task is blocked at the gate: the counts read now cover exactly what follows.
   const std::vector<pid_t> tids = crew.tids();
   const TaskCounts before = read_task_counts(tids);
+  const int crew_cpu = first_cpu(plan.cpu);
+  const std::optional<std::uint64_t> steal_before = read_steal_ns(crew_cpu);
   const std::uint64_t end = now_ns() + static_cast<std::uint64_t>(plan.window_ns);
   sync->end_ns.store(end);
   open_gate(sync->go);
@@ -274,6 +282,8 @@ CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, st
   sleep_until(end);
   if (!crew.wait_all(sync->done, now_ns() + 5'000'000'000u, result.error)) return result;
   result.counts = read_task_counts(tids) - before;
+  const std::optional<std::uint64_t> steal_after = read_steal_ns(crew_cpu);
+  if (steal_before && steal_after) result.steal_ns = *steal_after - *steal_before;
   return result;  // ~Crew releases the tasks, joins and reaps them
 }
 
@@ -330,21 +340,18 @@ TimesliceResult measure_timeslices(const TimesliceConfig& config) {
     return out;
   }
 
-  std::vector<double> slices, gaps;
-  std::uint64_t first = UINT64_MAX, last = 0, reads = 0;
+  std::vector<WorkerTimeline> timelines;
+  std::uint64_t reads = 0;
   double busy = 0;
   for (int i = 0; i < config.tasks; ++i) {
-    const Record& rec = records->slot[static_cast<std::size_t>(i)];
-    const TimelineSummary s = rec.timeline.summary();
+    const GapDetector& detector = records->slot[static_cast<std::size_t>(i)].timeline;
+    const TimelineSummary s = detector.summary();
     if (s.dropped != 0) {
       out.error = fmt::format("a task stopped more than {} times; its timeline is incomplete", GapDetector::kCapacity);
       return out;
     }
-    slices.insert(slices.end(), s.slices_ns.begin(), s.slices_ns.end());
-    gaps.insert(gaps.end(), s.gaps_ns.begin(), s.gaps_ns.end());
     if (s.reads == 0) continue;
-    first = std::min(first, rec.timeline.first_ns());
-    last = std::max(last, rec.timeline.last_ns());
+    timelines.push_back(timeline_of(detector));
     reads += s.reads - 1;
     busy += s.busy_ns;
   }
@@ -352,11 +359,23 @@ TimesliceResult measure_timeslices(const TimesliceConfig& config) {
     out.error = "no task read the clock";
     return out;
   }
+  const Attribution attribution = attribute(timelines);
+  std::vector<double> slices, peer_gaps;
+  for (std::size_t w = 0; w < timelines.size(); ++w) {
+    const HandoffSlices h = slices_between_handoffs(timelines[w], attribution.gaps[w]);
+    slices.insert(slices.end(), h.slices_ns.begin(), h.slices_ns.end());
+    peer_gaps.insert(peer_gaps.end(), h.peer_gaps_ns.begin(), h.peer_gaps_ns.end());
+    out.outside_gaps_in_slices += h.outside_gaps_in_slices;
+    out.outside_ns_in_slices += h.outside_ns_in_slices;
+  }
   out.slices = distribution_of(slices);
-  out.gaps = distribution_of(gaps);
-  out.involuntary_switches = crew.counts.involuntary;
+  out.peer_gaps = distribution_of(peer_gaps);
+  out.lost = lost_time_of(attribution);
+  out.lost.involuntary_switches = crew.counts.involuntary;
+  out.lost.run_delay_ns = crew.counts.run_delay_ns;
+  out.lost.steal_ns = crew.steal_ns;
   out.advertised_ns = static_cast<double>(records->slot[0].advertised_ns);
-  out.window_ns = static_cast<double>(last - first);
+  out.window_ns = static_cast<double>(attribution.window_ns);
   out.loop_step_ns = busy / static_cast<double>(reads);
   // The threshold must stay far above the loop's own step, or a slow read would count as a stop.
   if (out.loop_step_ns * 100 > static_cast<double>(kPreemptionGapNs))

@@ -8,14 +8,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "measure/affinity.hpp"
+#include "measure/attribution.hpp"
 #include "measure/kernel_counters.hpp"
 #include "measure/timeline.hpp"
-
-#include <optional>
 
 namespace bench_switch {
 
@@ -43,6 +43,7 @@ struct CrewPlan {
 };
 struct CrewResult {
   TaskCounts counts;  // summed over the tasks, from all ready to all done
+  std::optional<std::uint64_t> steal_ns;  // /proc/stat steal of the crew's CPU over the same span
   std::string error;  // non-empty: the run did not happen or did not finish; "skipped: ..." when refused
 };
 CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, std::uint64_t end_ns)>& body);
@@ -59,9 +60,13 @@ struct TimesliceConfig {
 };
 
 struct TimesliceResult {
-  Distribution slices;  // runs between two gaps, all tasks pooled, ns
-  Distribution gaps;    // gaps, all tasks pooled, ns
-  std::uint64_t involuntary_switches = 0;  // the kernel's count, all tasks
+  // A slice is a task's run between two peer handoffs (gaps in which another task of the crew
+  // ran); outside gaps inside it (no task ran) do not end it and are not part of it.
+  Distribution slices;     // all tasks pooled, ns
+  Distribution peer_gaps;  // the handoff gaps' lengths, all tasks pooled, ns
+  std::uint64_t outside_gaps_in_slices = 0;  // outside gaps inside the slices above
+  std::uint64_t outside_ns_in_slices = 0;    // and their total
+  LostTime lost;              // the merged timeline and the kernel's counts for the window
   double advertised_ns = 0;   // sched_rr_get_interval() in the tasks' own policy
   double window_ns = 0;       // the first task's first read to the last task's last read
   double loop_step_ns = 0;    // mean time between two clock reads while a task runs

@@ -80,6 +80,35 @@ Attribution attribute(const std::vector<WorkerTimeline>& workers) {
   return out;
 }
 
+LostTime& LostTime::operator+=(const LostTime& o) {
+  if (window_ns == 0) return *this = o;  // the first window: its steal, readable or not, stands
+  window_ns += o.window_ns;
+  peer_gaps += o.peer_gaps;
+  outside_gaps += o.outside_gaps;
+  outside_ns += o.outside_ns;
+  outside_stretches += o.outside_stretches;
+  outside_max_ns = std::max(outside_max_ns, o.outside_max_ns);
+  involuntary_switches += o.involuntary_switches;
+  run_delay_ns += o.run_delay_ns;
+  steal_ns = steal_ns && o.steal_ns ? std::optional<std::uint64_t>(*steal_ns + *o.steal_ns) : std::nullopt;
+  return *this;
+}
+
+WorkerTimeline timeline_of(const GapDetector& detector) {
+  return {detector.first_ns(), detector.last_ns(), detector.gaps()};
+}
+
+LostTime lost_time_of(const Attribution& a) {
+  LostTime t;
+  t.window_ns = a.window_ns;
+  t.peer_gaps = a.peer_gaps;
+  t.outside_gaps = a.outside_gaps;
+  t.outside_ns = a.outside_ns;
+  t.outside_stretches = a.outside_stretches;
+  t.outside_max_ns = a.outside_max_ns;
+  return t;
+}
+
 HandoffSlices slices_between_handoffs(const WorkerTimeline& worker, const std::vector<GapShare>& shares) {
   HandoffSlices out;
   bool open = false;  // a peer gap has ended and the worker runs: a slice has begun

@@ -5,6 +5,7 @@
 // timeline.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "measure/timeline.hpp"
@@ -18,6 +19,8 @@ struct WorkerTimeline {
   std::uint64_t last_ns = 0;
   std::vector<Gap> gaps;
 };
+
+WorkerTimeline timeline_of(const GapDetector& detector);  // a detector that has read at least once
 
 // One gap, split: the part in which some other worker ran, and the part in which none did.
 // peer_ns + outside_ns is the gap's length.
@@ -40,6 +43,24 @@ struct Attribution {
     return window_ns ? static_cast<double>(outside_ns) / static_cast<double>(window_ns) : 0.0;
   }
 };
+
+// A window's lost time as the merged timeline and the kernel saw it: reported beside every figure
+// that rests on the attribution, so a reader can see how much the machine took on its own.
+struct LostTime {
+  std::uint64_t window_ns = 0;
+  std::uint64_t peer_gaps = 0, outside_gaps = 0;
+  std::uint64_t outside_ns = 0, outside_stretches = 0, outside_max_ns = 0;
+  std::uint64_t involuntary_switches = 0;  // the kernel's count, all workers
+  std::uint64_t run_delay_ns = 0;          // schedstat run_delay, all workers
+  std::optional<std::uint64_t> steal_ns;   // /proc/stat steal of the CPU, when readable
+  double outside_share() const {
+    return window_ns ? static_cast<double>(outside_ns) / static_cast<double>(window_ns) : 0.0;
+  }
+  // Several windows together: sums, and the longest hole of any.
+  LostTime& operator+=(const LostTime& other);
+};
+struct Attribution;
+LostTime lost_time_of(const Attribution& a);  // the timeline's part; the caller adds the kernel's
 
 // Workers must share one CPU (their runs then never overlap; where they would, the time counts once).
 Attribution attribute(const std::vector<WorkerTimeline>& workers);

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace bench_switch {
@@ -57,15 +58,43 @@ TaskCounts read_task_counts(const std::vector<pid_t>& tids) {
     const std::string status = slurp(dir + "status");
     sum.voluntary += status_field(status, "voluntary_ctxt_switches");
     sum.involuntary += status_field(status, "nonvoluntary_ctxt_switches");
-    const std::string sched = slurp(dir + "schedstat");  // "run_ns wait_ns timeslices"
-    if (!sched.empty()) sum.cpu_ns += std::stoull(sched);
+    std::istringstream sched(slurp(dir + "schedstat"));  // "run_ns wait_ns timeslices"
+    std::uint64_t run = 0, wait = 0;
+    if (sched >> run >> wait) {
+      sum.cpu_ns += run;
+      sum.run_delay_ns += wait;
+    }
   }
   return sum;
 }
 
 TaskCounts operator-(const TaskCounts& after, const TaskCounts& before) {
   return {after.voluntary - before.voluntary, after.involuntary - before.involuntary,
-          after.cpu_ns - before.cpu_ns};
+          after.cpu_ns - before.cpu_ns, after.run_delay_ns - before.run_delay_ns};
+}
+
+std::optional<std::uint64_t> steal_ticks(const std::string& proc_stat, int cpu) {
+  std::istringstream in(proc_stat);
+  const std::string name = fmt::format("cpu{}", cpu);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string first;
+    fields >> first;
+    if (first != name) continue;
+    // user nice system idle iowait irq softirq steal
+    std::uint64_t v[8] = {};
+    for (std::uint64_t& x : v)
+      if (!(fields >> x)) return std::nullopt;
+    return v[7];
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> read_steal_ns(int cpu) {
+  const auto ticks = steal_ticks(slurp("/proc/stat"), cpu);
+  const long user_hz = sysconf(_SC_CLK_TCK);
+  if (!ticks || user_hz <= 0) return std::nullopt;
+  return *ticks * (1'000'000'000u / static_cast<std::uint64_t>(user_hz));
 }
 
 std::optional<PerfCounters> PerfCounters::open(const std::vector<pid_t>& tids, std::string& why_not) {

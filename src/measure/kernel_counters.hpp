@@ -16,9 +16,18 @@ struct TaskCounts {
   std::uint64_t voluntary = 0;    // the task blocked (waited for the token)
   std::uint64_t involuntary = 0;  // the task was preempted; a wake-up that preempts the waker lands here
   std::uint64_t cpu_ns = 0;       // time on a CPU
+  // Time runnable but waiting for a CPU (schedstat's second field): grows while a peer or any
+  // other task of this guest holds the CPU, not while the host takes the vCPU away.
+  std::uint64_t run_delay_ns = 0;
 };
 TaskCounts read_task_counts(const std::vector<pid_t>& tids);
 TaskCounts operator-(const TaskCounts& after, const TaskCounts& before);
+
+// The steal time of `cpu` in /proc/stat (the host ran something else on the vCPU), in ns; in
+// USER_HZ ticks, so 10 ms steps at USER_HZ = 100. Nothing when the line or the field is missing.
+std::optional<std::uint64_t> read_steal_ns(int cpu);
+// The steal field of `cpu`'s line in /proc/stat text, in USER_HZ ticks (pure, for tests).
+std::optional<std::uint64_t> steal_ticks(const std::string& proc_stat, int cpu);
 
 // perf_event software counters (context switches, CPU migrations) on each task of `tids`.
 // An enabled context-switch counter adds work to every switch it counts, so bench_switch
