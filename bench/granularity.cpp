@@ -102,7 +102,8 @@ nlohmann::json timesliced_summary(const nlohmann::json& benchmarks) {
     if (b.value("mechanism", "") == "timeslice_threads" && p.value("K", 0) == 2 && p.value("policy", -1) == 0 &&
         b.contains("slice_median_ns") && b["slice_median_ns"].is_number())
       slice = b["slice_median_ns"].get<double>();
-    if (b.value("family", "") == "preemption_cost" && p.value("K", 0) == 1 &&
+    // An unresolved loss carries no number (and resolved 0): then there is no point to draw.
+    if (b.value("family", "") == "preemption_cost" && p.value("K", 0) == 1 && b.value("resolved", 0) == 1 &&
         b.contains("ns_direct_per_involuntary_switch") && b["ns_direct_per_involuntary_switch"].is_number())
       loss = b["ns_direct_per_involuntary_switch"].get<double>();
   }

@@ -1,19 +1,21 @@
-// Family `preemption_cost`: the price of preemption. A CPU-bound loop (spin_work in chunks of
-// ~5 µs) runs alone on a CPU, then with K identical competitors pinned to that CPU, then alone
-// again; whatever wall time the shared run's work would not have taken alone went to the kernel's
-// switches between the workers:
-//   ns_lost_per_involuntary_switch = (wall − total work / work_rate_alone) / involuntary switches
-// That is a small difference of two large times (~60 switches of a few µs in 0.25 s), so a drift
-// of the core's speed between the runs alone and the shared run moves it by more than it measures
-// on a VM; ns_lost_uncertainty says by how much (half the difference between the runs before and
-// after). ns_direct_per_involuntary_switch is the same loss read off the workers' own clock reads
-// (the time no worker was in its loop), which needs no rate alone: see run_workers.
+// Family `preemption_cost`: the price of preemption. One worker runs spin_work in chunks of ~50 ns,
+// reading the clock after each chunk, alone on a CPU; then K + 1 identical workers share that CPU;
+// then one alone again: a triple. In each run the workers' merged clock reads give the time no
+// worker was in its loop (stops over 5 µs); the lone runs say how much of that the machine takes
+// anyway (interrupts, the host), per ns of window. What the shared run loses beyond that, per
+// involuntary switch, is the cost of a preemption:
+//   ns_direct_per_involuntary_switch = (lost_shared − alone_lost_share × window) / involuntary switches
+// Triples repeat until the standard error of their mean is below 20 % of it, or the benchmark's
+// 0.6 s are spent; a figure not above its uncertainty is reported unresolved, with no number.
 //
-// One iteration is one shared run (~0.25 s), run exactly once per benchmark (Iterations(1),
-// Repetitions(1)); real_time is its wall time.
+// One iteration is all the triples, run exactly once per benchmark (Iterations(1), Repetitions(1));
+// real_time is the sum of the shared runs' windows.
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "experiments/preemption_cost.hpp"
+#include "lost_time_counters.hpp"
 #include "registry.hpp"
 
 namespace bench_switch {
@@ -29,33 +31,73 @@ void BM_PreemptionCost(benchmark::State& state, int competitors) {
       skip_or_fail(state, r.error);
       break;
     }
-    state.SetIterationTime(r.window_ns * 1e-9);
+    state.SetIterationTime(static_cast<double>(r.shared.window_ns) * 1e-9);
   }
   if (!r.error.empty()) return;
   auto& c = state.counters;
-  c["work_rate_alone"] = r.work_rate_alone;
-  c["work_rate_shared"] = r.work_rate_shared;
-  c["ns_lost_per_involuntary_switch"] = r.ns_lost_per_involuntary_switch;
-  c["ns_lost_uncertainty"] = r.ns_lost_uncertainty;
-  c["ns_direct_per_involuntary_switch"] = r.ns_direct_per_involuntary_switch;
-  c["involuntary_switches"] = static_cast<double>(r.involuntary_switches);
+  // Only a resolved figure is a number here; the uncertainty is always shown, so a reader sees
+  // how far from resolving it was.
+  if (r.resolved) c["ns_direct_per_involuntary_switch"] = r.ns_direct_per_involuntary_switch;
+  c["ns_direct_uncertainty"] = r.ns_direct_uncertainty;
+  c["resolved"] = r.resolved ? 1 : 0;
+  c["triples"] = r.triples;
+  c["stopped_by_bound"] = r.stopped_by_bound ? 1 : 0;
+  c["alone_lost_share"] = r.alone_lost_share;
+  c["shared_lost_share"] = r.shared_lost_share;
+  c["loop_step_ns"] = r.loop_step_ns;
+  add_lost_time_counters(c, r.shared);
+}
+
+std::string stopped_because(bool by_bound) { return by_bound ? "uncertainty below bound" : "time budget spent"; }
+
+std::string row_note(const benchmark::UserCounters& c) {
+  const auto resolved = c.find("resolved");
+  if (resolved == c.end()) return "";
+  const auto by_bound = c.find("stopped_by_bound");
+  const std::string why = by_bound == c.end() ? "" : "; " + stopped_because(by_bound->second.value == 1);
+  return (resolved->second.value == 1 ? "resolved" : "UNRESOLVED: not above its uncertainty") + why;
+}
+
+// Each K's figure in words: resolved with its uncertainty, or unresolved; and why the triples stopped.
+nlohmann::json cost_summary(const nlohmann::json& benchmarks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& b : benchmarks) {
+    if (b.value("family", "") != "preemption_cost" || b.value("run_type", "") != "iteration" ||
+        b.value("error_occurred", false) || !b.contains("resolved"))
+      continue;
+    const bool resolved = b["resolved"] == 1;
+    const double se = b.value("ns_direct_uncertainty", NAN);
+    out.push_back({{"K", b["params"].value("K", 0)},
+                   {"resolved", resolved},
+                   {"ns_direct_per_involuntary_switch", resolved ? b["ns_direct_per_involuntary_switch"] : nlohmann::json()},
+                   {"ns_direct_uncertainty", b.value("ns_direct_uncertainty", nlohmann::json())},
+                   {"triples", b.value("triples", nlohmann::json())},
+                   {"stopped_because", stopped_because(b.value("stopped_by_bound", 0) == 1)},
+                   {"text", resolved ? fmt::format("{:.0f} ± {:.0f} ns per involuntary switch",
+                                                   b["ns_direct_per_involuntary_switch"].get<double>(), se)
+                                     : fmt::format("unresolved: the figure is not above its uncertainty ({:.0f} ns)", se)}});
+  }
+  return out.empty() ? nlohmann::json() : out;
 }
 
 const bool registered = [] {
   describe_family("preemption_cost",
-                  {"ns of the shared run (one, run once); rates in spin units per ns, alone and all K + 1 workers "
-                   "sharing one CPU; lost = CPU time lost per involuntary switch from the rates (± its uncertainty), "
-                   "direct = the same from the workers' clock reads",
-                   {{"work_rate_alone", "alone"},
-                    {"work_rate_shared", "shared"},
-                    {"ns_lost_per_involuntary_switch", "lost ns"},
-                    {"ns_lost_uncertainty", "±"},
-                    {"ns_direct_per_involuntary_switch", "direct ns"},
+                  {"ns of the shared runs (all triples); direct = CPU time lost per involuntary switch beyond what a "
+                   "lone worker loses on that CPU (± standard error over the triples), shown only when above its "
+                   "uncertainty; alone / shared = share of the window lost by the lone and the shared runs",
+                   {{"ns_direct_per_involuntary_switch", "direct ns"},
+                    {"ns_direct_uncertainty", "±"},
+                    {"triples", "triples"},
+                    {"alone_lost_share", "alone"},
+                    {"shared_lost_share", "shared"},
+                    {"outside_max_ns", "max ns"},
                     {"involuntary_switches", "invol"}}});
+  add_row_note("preemption_cost", row_note);
+  add_summary("preemption_cost", cost_summary);
   for (const int k : {1, 3, 7}) {
     const std::string name = fmt::format("preemption_cost/spin_work/K:{}", k);
     EntryFields fields{"preemption_cost", "spin_work", "preemptive", "thread", "same_cpu",
-                       "ns of the shared run (K + 1 workers on one CPU)", {{"K", k}}};
+                       "ns of the shared runs (K + 1 workers on one CPU), all triples", {{"K", k}}};
     add_benchmark(name, fields, [k](benchmark::State& s) { BM_PreemptionCost(s, k); })->Iterations(1)->Repetitions(1);
     if (k == 1) mark_quick(name);
   }

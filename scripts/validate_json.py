@@ -21,8 +21,8 @@ FAMILY_COUNTERS = {
     "switch": ("kernel_switches_per_switch",),
     "granularity": ("efficiency", "efficiency_lo", "efficiency_hi", "work_ns"),
     "footprint": ("ns_per_switch_net", "net_lo_ns", "net_hi_ns", "control_ns"),
-    "timeslice": ("slice_median_ns", "slice_count", "involuntary_switches"),
-    "preemption_cost": ("ns_lost_per_involuntary_switch",),
+    "timeslice": ("slice_median_ns", "slice_count", "involuntary_switches", "outside_share"),
+    "preemption_cost": ("resolved", "ns_direct_uncertainty", "outside_share"),
     "memory": ("rss_bytes_per_task", "virtual_bytes_per_task"),
     "contention": ("speedup",),
 }

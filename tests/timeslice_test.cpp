@@ -120,7 +120,8 @@ TEST(Timeslices, AShortThreadRunReturnsWithATimeline) {
   const TimesliceResult r = measure_timeslices(config);
   if (r.error.rfind("skipped:", 0) == 0) GTEST_SKIP() << r.error;
   ASSERT_EQ(r.error, "");
-  EXPECT_LE(r.slices.count, r.gaps.count) << "every slice lies between two gaps";
+  EXPECT_LE(r.slices.count, r.peer_gaps.count) << "every slice lies between two peer gaps";
+  EXPECT_LE(r.lost.outside_ns, r.lost.window_ns);
   EXPECT_EQ(std::isnan(r.slices.median), r.slices.count == 0);
 }
 
@@ -133,7 +134,7 @@ TEST(Timeslices, AShortProcessRunReturnsAndLeavesNoChild) {
   expect_no_child_left();
   if (r.error.rfind("skipped:", 0) == 0) GTEST_SKIP() << r.error;
   ASSERT_EQ(r.error, "");
-  EXPECT_LE(r.slices.count, r.gaps.count);
+  EXPECT_LE(r.slices.count, r.peer_gaps.count);
 }
 
 TEST(Timeslices, AnRrRunReturnsAndRestoresThePolicy) {
@@ -190,13 +191,22 @@ TEST(Crew, EveryTaskRunsTheBodyOnceWithTheSameEnd) {
 TEST(PreemptionCost, AShortRunReturnsItsFigures) {
   PreemptionCostConfig config;
   config.competitors = 1;
-  config.window_ns = 3e7;
-  config.alone_ns = 1e7;
+  config.window_ns = 2e7;
+  config.alone_ns = 5e6;
+  config.budget_ns = 1e8;
   const PreemptionCostResult r = measure_preemption_cost(config);
   if (r.error.rfind("skipped:", 0) == 0) GTEST_SKIP() << r.error;
   ASSERT_EQ(r.error, "");
-  EXPECT_TRUE(std::isfinite(r.work_rate_alone));
-  EXPECT_TRUE(std::isfinite(r.work_rate_shared));
+  EXPECT_GE(r.triples, 1);
+  if (r.stopped_by_bound) {
+    EXPECT_GE(r.triples, config.min_triples) << "the bound is only tried after min_triples";
+  }
+  EXPECT_TRUE(std::isfinite(r.alone_lost_share));
+  EXPECT_LE(r.shared.outside_ns, r.shared.window_ns);
+  // Resolved means above its own uncertainty: never a number at or below zero.
+  if (r.resolved) {
+    EXPECT_GT(r.ns_direct_per_involuntary_switch, r.ns_direct_uncertainty);
+  }
 }
 
 }  // namespace

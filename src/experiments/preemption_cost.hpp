@@ -1,33 +1,38 @@
-// The price of preemption: how much CPU time a CPU-bound loop loses when it shares its CPU with
-// identical competitors and the kernel slices between them.
+// The price of preemption: the CPU time K + 1 CPU-bound workers sharing one CPU lose per
+// involuntary switch beyond what one worker alone on that CPU loses anyway (interrupts, the host).
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <string>
+
+#include "measure/attribution.hpp"
 
 namespace bench_switch {
 
 struct PreemptionCostConfig {
-  int competitors = 1;       // K: workers besides the first, all on the same CPU (K + 1 in all)
-  double window_ns = 2.5e8;  // the shared run
-  double alone_ns = 1e8;     // each of the two runs alone, one just before and one just after
-  double chunk_ns = 5e3;     // work between two clock reads, far below the gap threshold (200 µs)
+  int competitors = 1;      // K: workers besides the first, all on the same CPU (K + 1 in all)
+  double window_ns = 6e7;   // one shared run
+  double alone_ns = 2e7;    // each lone run, one just before and one just after the shared run
+  double chunk_ns = 50;     // work between two clock reads: the step stays far below kFineGapNs
+  double budget_ns = 6e8;   // wall time after which no further before/shared/after triple starts
+  int min_triples = 3;      // before the bound is tried: a spread of two is no spread
+  double bound = 0.2;       // stop once the uncertainty is below this fraction of the figure
 };
 
 struct PreemptionCostResult {
-  double work_rate_alone = 0;   // spin units per ns in its loop, one worker alone on the CPU (mean of before and after)
-  double work_rate_shared = 0;  // spin units per ns of all K + 1 workers together, sharing the CPU
-  double window_ns = 0;         // the shared run: the first worker's start to the last worker's end
-  std::uint64_t involuntary_switches = 0;  // the kernel's count, all workers, shared run
-  // (window − total work / work_rate_alone) / involuntary_switches: the CPU time each preemption
-  // cost beyond the work itself (the switch, the scheduler, refilling what the other task evicted).
-  double ns_lost_per_involuntary_switch = 0;
-  // How far the figure above moves if the rate alone is off by half the difference between the
-  // run before and the run after: the figure is a small difference of two large times.
-  double ns_lost_uncertainty = 0;
-  // (window − the time some worker was in its loop) / involuntary_switches, from the workers' own
-  // timelines: what the switch itself took, with no rate alone in it, so no drift either. It
-  // leaves out what the brief's figure above includes: work slowed down after a switch.
-  double ns_direct_per_involuntary_switch = 0;
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  // Per triple: (time no worker was in its loop in the shared run − what the lone runs lose per
+  // ns of window × the shared window) / the shared run's involuntary switches; then the mean of
+  // the triples and its standard error.
+  double ns_direct_per_involuntary_switch = kNaN;
+  double ns_direct_uncertainty = kNaN;
+  bool resolved = false;  // the figure exceeds its uncertainty (a figure at or below 0 never does)
+  int triples = 0;
+  bool stopped_by_bound = false;  // else the time budget was spent first
+  double alone_lost_share = kNaN;   // lost / window of the lone runs, mean
+  double shared_lost_share = kNaN;  // lost / window of the shared runs, all triples
+  LostTime shared;                  // the shared runs' merged timelines and kernel counts, summed
+  double loop_step_ns = 0;          // mean time between two clock reads while a worker runs
   std::string error;  // non-empty: no figures; "skipped: ..." when the kernel refused
 };
 
