@@ -12,6 +12,7 @@
 // real_time is the sum of the shared runs' windows.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "experiments/preemption_cost.hpp"
@@ -80,7 +81,38 @@ nlohmann::json cost_summary(const nlohmann::json& benchmarks) {
   return out.empty() ? nlohmann::json() : out;
 }
 
+// The cost of a preemption when it is resolved; otherwise why this machine cannot resolve it: its
+// own interruptions, which a lone worker already suffers, against what the switches take.
+std::optional<Finding> preemption_finding(const nlohmann::json& doc) {
+  std::vector<std::string> names;
+  std::string resolved, unresolved;
+  double alone = NAN;
+  for (const auto& b : doc["benchmarks"]) {
+    if (b.value("family", "") != "preemption_cost" || b.value("run_type", "") != "iteration" || b.value("error_occurred", false))
+      continue;
+    names.push_back(b.value("run_name", ""));
+    const int k = b["params"].value("K", 0);
+    if (b.contains("alone_lost_share") && b["alone_lost_share"].is_number())
+      alone = std::isfinite(alone) ? std::max(alone, b["alone_lost_share"].get<double>()) : b["alone_lost_share"].get<double>();
+    const double u = b.contains("ns_direct_uncertainty") && b["ns_direct_uncertainty"].is_number() ? b["ns_direct_uncertainty"].get<double>() : NAN;
+    if (b.value("resolved", 0.0) == 1.0 && b.contains("ns_direct_per_involuntary_switch"))
+      resolved += fmt::format("{}K={}: {:.1f} ± {:.1f} µs", resolved.empty() ? "" : ", ", k,
+                              b["ns_direct_per_involuntary_switch"].get<double>() / 1e3, u / 1e3);
+    else
+      unresolved += fmt::format("{}K={} (± {:.1f} µs)", unresolved.empty() ? "" : ", ", k, u / 1e3);
+  }
+  if (names.empty()) return std::nullopt;
+  std::string text;
+  if (!resolved.empty()) text = "CPU time lost per preemption, beyond what a lone worker loses: " + resolved;
+  if (!unresolved.empty())
+    text += fmt::format("{}not resolved on this machine for {}: a lone busy worker already loses up to {:.1f} % of its "
+                        "time in stops (interrupts, the host), more than the switches take",
+                        text.empty() ? "the cost of a preemption is " : "; ", unresolved, 100 * alone);
+  return Finding{text, names, unresolved.empty()};
+}
+
 const bool registered = [] {
+  add_finding("preemption_cost", preemption_finding);
   describe_family("preemption_cost",
                   {"ns of the shared runs (all triples); direct = CPU time lost per involuntary switch beyond what a "
                    "lone worker loses on that CPU (± standard error over the triples), shown only when above its "

@@ -10,6 +10,8 @@
 // repetition, is the spread). real_time is the window's measured length.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "experiments/timeslices.hpp"
@@ -172,7 +174,39 @@ constexpr Case kCases[] = {
     {TaskKind::thread, 2, SchedPolicy::rr, 6e8},
 };
 
+// The slice the kernel really gave against what its settings predict, and the time in which no
+// task of the crew ran at all (the machine's own: interrupts, the host, a throttle).
+std::optional<Finding> slice_finding(const nlohmann::json& doc) {
+  const auto& observed = doc["summaries"].value("timeslice_observed", nlohmann::json::object());
+  const auto& runs = observed.value("runs", nlohmann::json::array());
+  if (runs.empty()) return std::nullopt;
+  int agree = 0, predicted = 0;
+  double outside_lo = INFINITY, outside_hi = -INFINITY, longest = 0;
+  std::string normal, rr;
+  std::vector<std::string> names;
+  for (const auto& r : runs) {
+    names.push_back(r.value("name", ""));
+    if (r.contains("agrees") && r["agrees"].is_boolean()) ++predicted, agree += r["agrees"].get<bool>();
+    const double share = r.value("outside_share", NAN);
+    if (std::isfinite(share)) outside_lo = std::min(outside_lo, share), outside_hi = std::max(outside_hi, share);
+    longest = std::max(longest, r.value("outside_max_ns", 0.0));
+    if (!r.contains("predicted_slice_ns") || !r["predicted_slice_ns"].is_number()) continue;
+    const std::string text = fmt::format("{:.2f} ms against {:.2f} ms predicted", r.value("slice_median_ns", NAN) / 1e6,
+                                         r["predicted_slice_ns"].get<double>() / 1e6);
+    if (r.value("policy", "") == "rr" && rr.empty()) rr = text;
+    if (r.value("policy", "") == "normal" && normal.empty()) normal = text;
+  }
+  std::string text = fmt::format("time slices: {} of {} runs within 10 % of what the kernel's settings predict (SCHED_OTHER "
+                                 "K=2 {}; SCHED_RR {})", agree, predicted, normal.empty() ? "not predicted" : normal,
+                                 rr.empty() ? "not predicted" : rr);
+  if (std::isfinite(outside_lo))
+    text += fmt::format("; no task of the crew ran for {:.2f}–{:.2f} % of the windows (longest {:.2f} ms): not counted as slices",
+                        100 * outside_lo, 100 * outside_hi, longest / 1e6);
+  return Finding{text, names, predicted > 0 && agree == predicted};
+}
+
 const bool registered = [] {
+  add_finding("timeslice", slice_finding);
   describe_family("timeslice",
                   {"ns of the observation window (one, run once); slice = a task's run between two peer handoffs "
                    "(gaps > 200 µs in its own clock reads in which another task ran), median; pred = the slice the "
