@@ -2,6 +2,7 @@
 #pragma once
 #include <benchmark/benchmark.h>
 
+#include "measure/fpenv.hpp"
 #include "mechanisms.hpp"
 
 namespace bench_switch {
@@ -12,6 +13,12 @@ struct SwitchCase {
   PlacementKind where;
   Work work;
   std::string key;  // unique per registered benchmark: its batch size is chosen once and kept
+  // What each side's MXCSR is while timed: both the default, except in the fpenv family.
+  MxcsrSides mxcsr{};
+  // Control batches of the same one-thread handoff with both sides at the default MXCSR, alternated
+  // with the timed ones: what the case adds over the default is then taken batch against batch,
+  // on the same fiber, and the machine's drift between benchmarks stays out of it (fpenv).
+  bool default_control = false;
 };
 
 // Times one-way switches of the case and sets the switch family's counters. Other families (the

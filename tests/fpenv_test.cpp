@@ -1,10 +1,15 @@
 // Each side of a one-thread handoff holds exactly the MXCSR it was given while it is timed: in the
-// fpenv family's four cases, set as BM_Switch sets them and as its control batches change them.
-// Correctness only: no timing is asserted.
+// fpenv family's four cases, and in every other family's (both at the default). Correctness only:
+// no timing is asserted.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "binary.hpp"
 #include "measure/affinity.hpp"
 #include "measure/fpenv.hpp"
 #include "mechanisms.hpp"
@@ -114,6 +119,39 @@ TEST(ScopedMxcsr, PutsTheCallersOwnValueBack) {
     EXPECT_EQ(read_mxcsr(), 0x9fc0u);
   }
   EXPECT_EQ(read_mxcsr(), own);
+}
+
+// The benchmarks themselves: every one-thread switch entry has both sides at the default, every
+// fpenv entry has each side at the value its params name, as read inside the run.
+TEST(MxcsrInTheRun, EverySideHoldsTheValueItsBenchmarkNames) {
+  if (!kHasMxcsr) GTEST_SKIP() << "no MXCSR on this architecture";
+  const std::string json_path = ::testing::TempDir() + "mxcsr_run.json";
+  const auto outcome = testing_binary::run_binary(
+      {"--benchmark_filter=^(fpenv/|switch/[a-z_]+/one_thread)", "--benchmark_repetitions=1",
+       "--benchmark_min_time=0.001", "--json", json_path});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  std::ifstream in(json_path);
+  const auto doc = nlohmann::json::parse(in);
+  std::remove(json_path.c_str());
+  int fpenv = 0, matched = 0;
+  for (const auto& b : doc["benchmarks"]) {
+    if (b.value("run_type", "") != "iteration" || !b.contains("partner_mxcsr_seen")) continue;
+    const std::string name = b["name"];
+    const bool is_fpenv = b["family"] == "fpenv";
+    const double partner = is_fpenv ? b["params"]["partner_mxcsr"].get<double>() : kDefaultMxcsr;
+    const double measuring = is_fpenv ? b["params"]["measuring_mxcsr"].get<double>() : kDefaultMxcsr;
+    EXPECT_EQ(b["partner_mxcsr_seen"].get<double>(), partner) << name;
+    EXPECT_EQ(b["measuring_mxcsr_seen"].get<double>(), measuring) << name;
+    ++(is_fpenv ? fpenv : matched);
+  }
+  EXPECT_GE(fpenv, 15) << "five cases for each of at least three stackful mechanisms";
+  EXPECT_GE(matched, 5) << "the switch family's one-thread mechanisms";
+  for (const auto& [mechanism, s] : doc.at("summaries").at("fpenv").items()) {
+    EXPECT_TRUE(s["sides_as_intended"].get<bool>()) << mechanism;
+    for (const char* field : {"matched_default_ns", "mismatch_sticky_resolved", "mismatch_control_resolved",
+                              "matched_nondefault_within_15_percent"})
+      EXPECT_TRUE(s.contains(field)) << mechanism << " " << field;
+  }
 }
 
 }  // namespace
