@@ -80,6 +80,8 @@ nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [mechanism, cases] : runs) {
     nlohmann::json m = {{"sides_as_intended", as_intended[mechanism]}};
+    // Both checks only over the cases that ran (a --benchmark_filter or --quick may leave some out).
+    int penalties = 0, matched_nondefault = 0;
     bool penalties_resolved = true, within = true;
     for (const auto& [name, r] : cases) {
       const Estimate over = median_of(r.over_default);
@@ -90,14 +92,16 @@ nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
         m[name + "_ns_over_default"] = figure(over), m[name + "_over_default_uncertainty_ns"] = over.uncertainty;
         // Against the default batches of the same benchmark: drift between benchmarks stays out.
         within = within && std::fabs(over.value) <= kMatchedWithin * median_of(r.at_default).value;
+        ++matched_nondefault;
       } else {
         m[name + "_ns_penalty"] = figure(over), m[name + "_uncertainty_ns"] = over.uncertainty;
         m[name + "_resolved"] = resolved(over);
         penalties_resolved = penalties_resolved && resolved(over);
+        ++penalties;
       }
     }
-    m["resolved"] = penalties_resolved;
-    m["matched_nondefault_within_15_percent"] = within;
+    if (penalties > 0) m["resolved"] = penalties_resolved;
+    if (matched_nondefault > 0) m["matched_nondefault_within_15_percent"] = within;
     out[mechanism] = std::move(m);
   }
   return out;
