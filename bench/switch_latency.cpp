@@ -10,6 +10,7 @@
 
 #include <map>
 #include <optional>
+#include <random>
 #include <stdexcept>
 
 #include "measure/affinity.hpp"
@@ -91,15 +92,15 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       const Batch m = time_round_trips(*handoff, rounds);
       on_control.switches += m.switches, on_control.wall_ns += m.wall_ns;
     };
-    // The control goes before the timed batch and after it in turns (A B, B A): whatever the order
-    // itself costs falls on both alike.
-    bool control_first = true;
+    // The control goes before or after the timed batch by a coin toss, not in strict turns: with
+    // batches of 1 ms and a 4 ms tick, A B B A would put every tick on the same kind of batch.
+    std::minstd_rand coin(1);
     while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(2 * rounds))) {
+      const bool control_first = (coin() & 1) != 0;
       if (fibers != nullptr && control_first) control_batch();
       hold(sc.mxcsr);
       const Batch b = time_round_trips(*handoff, rounds);
       if (fibers != nullptr && !control_first) control_batch();
-      control_first = !control_first;
       state.SetIterationTime(b.wall_ns * 1e-9);
       total.switches += b.switches, total.wall_ns += b.wall_ns, total.tsc_ticks += b.tsc_ticks;
     }
