@@ -6,10 +6,10 @@
 // caller with a sticky flag the fiber lacks (a fiber made before its caller's first inexact
 // operation); the caller with other control bits. One iteration is one one-way switch: the switch
 // family's loop, BM_Switch, which sets each side's MXCSR (SwitchCase::mxcsr) and reads both back
-// (the *_mxcsr_seen counters). Every case but the default alternates its batches with control
-// batches of the same handoff, both sides set back to the default, so what it adds (for a
-// mismatch, its penalty) is taken batch against batch; summaries.fpenv gives that with its
-// uncertainty from the repetitions.
+// (the *_mxcsr_seen counters). Every case alternates its batches with control batches of the same
+// handoff, both sides set back to the default, so what it adds (for a mismatch, its penalty) is
+// taken batch against batch (for the default itself: an A/A, the method's own offset);
+// summaries.fpenv gives that with its uncertainty from the repetitions.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -73,18 +73,27 @@ nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
       r.over_default.push_back(b["ns_over_default"].get<double>());
       r.at_default.push_back(b["default_ns_per_switch"].get<double>());
     }
-    const bool held = b.value("partner_mxcsr_seen", -1.0) == c->partner.bits && b.value("measuring_mxcsr_seen", -1.0) == c->measuring.bits;
+    const bool held = b.value("partner_mxcsr_seen", -1.0) == c->partner.bits &&
+                      b.value("measuring_mxcsr_seen", -1.0) == c->measuring.bits;
     as_intended.try_emplace(mechanism, true).first->second &= held;
   }
   const auto figure = [](const Estimate& e) { return resolved(e) ? nlohmann::json(e.value) : nlohmann::json(nullptr); };
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [mechanism, cases] : runs) {
     nlohmann::json m = {{"sides_as_intended", as_intended[mechanism]}};
+    // A/A: the default timed against its own control batches reads what the method reads when
+    // nothing differs. The largest offset it allows is added (in quadrature) to every other
+    // figure's uncertainty; without it nothing is resolved.
+    const auto aa_case = cases.find("matched_default");
+    const Estimate aa = aa_case == cases.end() ? Estimate{NAN, NAN} : median_of(aa_case->second.over_default);
+    m["aa_ns"] = aa.value, m["aa_uncertainty_ns"] = aa.uncertainty;
+    const double floor = std::fabs(aa.value) + aa.uncertainty;
     // Both checks only over the cases that ran (a --benchmark_filter or --quick may leave some out).
     int penalties = 0, matched_nondefault = 0;
     bool penalties_resolved = true, within = true;
     for (const auto& [name, r] : cases) {
-      const Estimate over = median_of(r.over_default);
+      Estimate over = median_of(r.over_default);
+      over.uncertainty = std::hypot(over.uncertainty, floor);
       if (name.starts_with("matched_")) {
         const Estimate ns = median_of(r.ns);
         m[name + "_ns"] = ns.value, m[name + "_uncertainty_ns"] = ns.uncertainty;
@@ -124,9 +133,8 @@ const bool registered = [] {
       EntryFields fields{"fpenv", m->name.data(), std::string(to_string(m->kind)), std::string(m->task), "one_thread",
                          "ns per one-way switch, the fiber's and the caller's MXCSR set as named",
                          {{"partner_mxcsr", fc.partner.bits}, {"measuring_mxcsr", fc.measuring.bits}}};
-      // Every case but the default itself alternates with control batches at the default.
-      const bool is_default = fc.partner.bits == kDefaultMxcsr && fc.measuring.bits == kDefaultMxcsr;
-      const SwitchCase c{m, PlacementKind::one_thread, Work{}, name, {fc.measuring.bits, fc.partner.bits}, !is_default};
+      // Every case alternates with control batches at the default; for the default itself that is the A/A.
+      const SwitchCase c{m, PlacementKind::one_thread, Work{}, name, {fc.measuring.bits, fc.partner.bits}, true};
       // 20 benchmarks: short repetitions keep the family to a few seconds of the default run.
       fixed_budget(add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); }), 5, 0.01);
     }
