@@ -1,48 +1,142 @@
-// Family `fpenv`: does the floating-point environment's *value* change what a stackful switch
-// costs? fcontext and asm_switch_fpenv save and restore MXCSR and the x87 control word on every
-// switch (ldmxcsr is microcoded on many cores); here the switch loop of the `switch` family runs
-// with non-default MXCSR values, to show the switch family's figures are not an accident of the
-// default one. Compare with switch/<mechanism>/one_thread, taken with MXCSR = 0x1f80.
-#include <xmmintrin.h>
-
+// Family `fpenv`: what the floating-point environment costs a stackful switch, the value apart
+// from a mismatch between the two sides. fcontext (and so Boost.Fiber), asm_switch_fpenv and
+// glibc's swapcontext save MXCSR per context and load the other side's on every switch, and on some
+// CPUs a switch that loads a *different* MXCSR is an order of magnitude slower than one that does not.
+// Each mechanism runs four cases: both sides at the default; both at one non-default value; the
+// caller with a sticky flag the fiber lacks (a fiber made before its caller's first inexact
+// operation); the caller with other control bits. One iteration is one one-way switch: the switch
+// family's loop, BM_Switch, which sets each side's MXCSR (SwitchCase::mxcsr) and reads both back
+// (the *_mxcsr_seen counters). Every case alternates its batches with control batches of the same
+// handoff, both sides set back to the default, so what it adds (for a mismatch, its penalty) is
+// taken batch against batch (for the default itself: an A/A, the method's own offset);
+// summaries.fpenv gives that with its uncertainty from the repetitions.
 #include <fmt/format.h>
 
+#include <cmath>
+#include <map>
+
+#include "measure/median_estimate.hpp"
 #include "registry.hpp"
 #include "switch_latency.hpp"
 
 namespace bench_switch {
 namespace {
 
-struct MxcsrMode {
+struct MxcsrValue {
   const char* name;
-  unsigned value;
+  std::uint32_t bits;
 };
-constexpr MxcsrMode kModes[] = {
-    {"ftz_daz", 0x9fc0},       // flush-to-zero and denormals-are-zero, as -ffast-math sets them
-    {"sticky_flags", 0x1fbf},  // every exception flag already raised
-    {"round_to_zero", 0x7f80},
-};
+constexpr MxcsrValue kDefault{"default", kDefaultMxcsr};
+constexpr MxcsrValue kFtzDaz{"ftz_daz", 0x9fc0};  // flush-to-zero and denormals-are-zero, as -ffast-math sets them
+constexpr MxcsrValue kRoundToZero{"round_to_zero", 0x7f80};
+constexpr MxcsrValue kInexactRaised{"inexact_raised", 0x1fa0};  // the default after any inexact operation (PE)
 
-void BM_SwitchWithMxcsr(benchmark::State& state, const SwitchCase& c, unsigned mxcsr) {
-  const unsigned saved = _mm_getcsr();
-  _mm_setcsr(mxcsr);  // fibers created inside BM_Switch start with this environment
-  BM_Switch(state, c);
-  _mm_setcsr(saved);
+struct FpenvCase {
+  const char* name;  // the summary's field prefix
+  MxcsrValue partner, measuring;
+};
+constexpr FpenvCase kCases[] = {
+    {"matched_default", kDefault, kDefault},
+    {"matched_ftz_daz", kFtzDaz, kFtzDaz},
+    {"matched_round_to_zero", kRoundToZero, kRoundToZero},
+    {"mismatch_sticky", kDefault, kInexactRaised},
+    {"mismatch_control", kDefault, kFtzDaz},
+};
+constexpr const char* kMechanisms[] = {"fcontext_fiber", "asm_switch_fpenv", "ucontext_fiber", "boost_fiber_yield"};
+constexpr double kMatchedWithin = 0.15;  // the share a matched non-default value may differ from the default by
+
+const FpenvCase* case_of(const nlohmann::json& params) {
+  for (const FpenvCase& c : kCases)
+    if (params.value("partner_mxcsr", 0u) == c.partner.bits && params.value("measuring_mxcsr", 0u) == c.measuring.bits)
+      return &c;
+  return nullptr;
+}
+
+// Per mechanism: each matched case's median ns per switch; what each case other than the default
+// adds over the default batches interleaved with it (for a mismatch: its penalty), with its
+// uncertainty from the repetitions; the 15 % check; whether every side held what it was given.
+nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
+  struct Repetitions {
+    std::vector<double> ns, over_default, at_default;
+  };
+  std::map<std::string, std::map<std::string, Repetitions>> runs;  // mechanism -> case -> repetitions
+  std::map<std::string, bool> as_intended;
+  for (const auto& b : benchmarks) {
+    if (b.value("family", "") != "fpenv" || b.value("run_type", "") != "iteration" || b.value("error_occurred", false))
+      continue;
+    const FpenvCase* c = case_of(b["params"]);
+    if (c == nullptr) continue;
+    const std::string mechanism = b["mechanism"];
+    Repetitions& r = runs[mechanism][c->name];
+    r.ns.push_back(b["real_time"].get<double>());
+    if (b.contains("ns_over_default")) {
+      r.over_default.push_back(b["ns_over_default"].get<double>());
+      r.at_default.push_back(b["default_ns_per_switch"].get<double>());
+    }
+    const bool held = b.value("partner_mxcsr_seen", -1.0) == c->partner.bits &&
+                      b.value("measuring_mxcsr_seen", -1.0) == c->measuring.bits;
+    as_intended.try_emplace(mechanism, true).first->second &= held;
+  }
+  const auto figure = [](const Estimate& e) { return resolved(e) ? nlohmann::json(e.value) : nlohmann::json(nullptr); };
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [mechanism, cases] : runs) {
+    nlohmann::json m = {{"sides_as_intended", as_intended[mechanism]}};
+    // A/A: the default timed against its own control batches reads what the method reads when
+    // nothing differs. The largest offset it allows is added (in quadrature) to every other
+    // figure's uncertainty; without it nothing is resolved.
+    const auto aa_case = cases.find("matched_default");
+    const Estimate aa = aa_case == cases.end() ? Estimate{NAN, NAN} : median_of(aa_case->second.over_default);
+    m["aa_ns"] = aa.value, m["aa_uncertainty_ns"] = aa.uncertainty;
+    const double floor = std::fabs(aa.value) + aa.uncertainty;
+    // Both checks only over the cases that ran (a --benchmark_filter or --quick may leave some out).
+    int penalties = 0, matched_nondefault = 0;
+    bool penalties_resolved = true, within = true;
+    for (const auto& [name, r] : cases) {
+      Estimate over = median_of(r.over_default);
+      over.uncertainty = std::hypot(over.uncertainty, floor);
+      if (name.starts_with("matched_")) {
+        const Estimate ns = median_of(r.ns);
+        m[name + "_ns"] = ns.value, m[name + "_uncertainty_ns"] = ns.uncertainty;
+        if (name == "matched_default") continue;
+        m[name + "_ns_over_default"] = figure(over), m[name + "_over_default_uncertainty_ns"] = over.uncertainty;
+        // Against the default batches of the same benchmark: drift between benchmarks stays out.
+        within = within && std::fabs(over.value) <= kMatchedWithin * median_of(r.at_default).value;
+        ++matched_nondefault;
+      } else {
+        m[name + "_ns_penalty"] = figure(over), m[name + "_uncertainty_ns"] = over.uncertainty;
+        m[name + "_resolved"] = resolved(over);
+        penalties_resolved = penalties_resolved && resolved(over);
+        ++penalties;
+      }
+    }
+    if (penalties > 0) m["resolved"] = penalties_resolved;
+    if (matched_nondefault > 0) m["matched_nondefault_within_15_percent"] = within;
+    out[mechanism] = std::move(m);
+  }
+  return out;
 }
 
 const bool registered = [] {
-  mark_quick("fpenv/fcontext_fiber/mxcsr:ftz_daz");
-  describe_family("fpenv", {"ns per one-way switch with a non-default MXCSR (against switch/.../one_thread)",
-                            {{"kernel_switches_per_switch", "ksw"}}});
-  for (const char* mechanism_name : {"asm_switch_fpenv", "fcontext_fiber"}) {
+  // A matched and a mismatched case, so that the quick run's summary has a penalty too.
+  mark_quick("fpenv/fcontext_fiber/fiber:default/caller:default");
+  mark_quick("fpenv/fcontext_fiber/fiber:default/caller:inexact_raised");
+  describe_family("fpenv", {"ns per one-way switch with the fiber's and the caller's MXCSR as named; over default = what "
+                            "that adds over default batches interleaved with it (summaries.fpenv: with its uncertainty)",
+                            {{"default_ns_per_switch", "default ns"}, {"ns_over_default", "over default ns"},
+                             {"kernel_switches_per_switch", "ksw"}}});
+  add_summary("fpenv", fpenv_summary);
+  for (const char* mechanism_name : kMechanisms) {
     const Mechanism* m = find_mechanism(mechanism_name);
     if (m == nullptr) continue;  // asm_switch_fpenv exists on x86-64 only
-    for (const MxcsrMode& mode : kModes) {
+    for (const FpenvCase& fc : kCases) {
+      const std::string name = fmt::format("fpenv/{}/fiber:{}/caller:{}", m->name, fc.partner.name, fc.measuring.name);
       EntryFields fields{"fpenv", m->name.data(), std::string(to_string(m->kind)), std::string(m->task), "one_thread",
-                         "ns per one-way switch with a non-default MXCSR", {{"mxcsr", mode.value}}};
-      const std::string name = fmt::format("fpenv/{}/mxcsr:{}", m->name, mode.name);
-      add_benchmark(name, fields, [c = SwitchCase{m, PlacementKind::one_thread, Work{}, name}, v = mode.value](
-                                      benchmark::State& s) { BM_SwitchWithMxcsr(s, c, v); });
+                         "ns per one-way switch, the fiber's and the caller's MXCSR set as named",
+                         {{"partner_mxcsr", fc.partner.bits}, {"measuring_mxcsr", fc.measuring.bits}}};
+      // Every case alternates with control batches at the default; for the default itself that is the A/A.
+      const SwitchCase c{m, PlacementKind::one_thread, Work{}, name, {}, {fc.measuring.bits, fc.partner.bits}, true};
+      // 20 benchmarks: short repetitions keep the family to a few seconds of the default run.
+      fixed_budget(add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); }), 5, 0.01);
     }
   }
   return true;

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <random>
+#include <stdexcept>
 
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
@@ -18,6 +20,7 @@
 #include "measure/kernel_counters.hpp"
 #include "measure/paired_batches.hpp"
 #include "mechanisms.hpp"
+#include "mechanisms/one_thread.hpp"
 #include "registry.hpp"
 #include "switch_latency.hpp"
 #include "wait_bound.hpp"
@@ -64,28 +67,69 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // wait on nobody, and a tick's signal frame could overflow a small fiber stack: none for them.
     std::optional<WaitBound> bound;
     if (sc.where != PlacementKind::one_thread) bound.emplace();
+    // A context copies its creator's MXCSR when it is made, and the harness's floating-point work
+    // between batches raises sticky flags in the caller's: so the partner's value is set before the
+    // handoff is made, the caller's before every batch (measure/fpenv.hpp), and the caller's own
+    // value comes back on return. Kernel partners inherit the first at creation too.
+    ScopedMxcsr fpenv;
+    fpenv.set(sc.mxcsr.partner);
     const auto handoff = mechanism.make(*placement, sc.work);
+    // With a control, the fiber's value changes between batches too, set by the fiber itself.
+    OneThreadHandoff* const fibers = sc.default_control ? dynamic_cast<OneThreadHandoff*>(handoff.get()) : nullptr;
+    if (sc.default_control && fibers == nullptr) throw std::logic_error("a default control needs a one-thread handoff");
+    const auto hold = [&](const MxcsrSides& sides) {
+      if (fibers != nullptr) fibers->set_mxcsr(sides);
+      fpenv.set(sides.measuring);
+    };
+    hold(sc.mxcsr);
     const std::uint64_t rounds = batch_round_trips(*handoff, sc.key);  // also the warm-up
+
+    // The control, when there is one: a handoff of its own (granularity, footprint), or this same
+    // one with both sides at the default MXCSR (fpenv). Its batches are paired with the timed ones.
+    const auto control = sc.control ? sc.control() : nullptr;
+    if (control) time_round_trips(*control, rounds);  // its warm-up: first touches, page faults
+    const bool paired = control || fibers != nullptr;
+    PairedBatches pairs;
+    pairs.reserve(1024);  // no allocation inside the loop for the usual counts of batches
 
     // Not Threads(2): Google Benchmark would divide real time by 2 and run the loop twice; the
     // partner is an explicit thread or child instead.
-    const auto control = sc.control ? sc.control() : nullptr;
-    if (control) time_round_trips(*control, rounds);  // its warm-up: first touches, page faults
-    PairedBatches pairs;
-    pairs.reserve(1024);  // no allocation inside the loop for the usual counts of batches
     const std::uint64_t window_start = now_ns();
     const TaskCounts before = read_task_counts(handoff->tasks());
-    Batch total;
+    Batch total, on_control;
+    const auto control_batch = [&] {
+      Batch m;
+      if (control) {
+        m = time_round_trips(*control, rounds);
+      } else {
+        hold(MxcsrSides{});
+        m = time_round_trips(*handoff, rounds);
+      }
+      on_control.switches += m.switches, on_control.wall_ns += m.wall_ns;
+      return m;
+    };
+    // The control goes before or after the timed batch by a coin toss, not in strict turns: with
+    // batches of 1 ms and a 4 ms tick, A B B A would put every tick on the same kind of batch.
+    std::minstd_rand coin(1);
     while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(2 * rounds))) {
+      const bool control_first = paired && (coin() & 1) != 0;
+      Batch in_control;
+      if (control_first) in_control = control_batch();
+      hold(sc.mxcsr);
       const Batch b = time_round_trips(*handoff, rounds);
+      if (paired && !control_first) in_control = control_batch();
       state.SetIterationTime(b.wall_ns * 1e-9);
       total.switches += b.switches, total.wall_ns += b.wall_ns, total.tsc_ticks += b.tsc_ticks;
-      if (control) pairs.add(b.wall_ns, time_round_trips(*control, rounds).wall_ns, static_cast<double>(b.switches));
+      if (paired) pairs.add(b.wall_ns, in_control.wall_ns, static_cast<double>(b.switches));
     }
     const TaskCounts kernel = read_task_counts(handoff->tasks()) - before;
     // CPU time over wall time of one window that encloses both readings: each task's CPU time is
     // read at a different moment, and with a thousand tasks the readings take milliseconds.
     const double window_ns = static_cast<double>(now_ns() - window_start);
+    // The probe and the counted pass run as a batch does, with the caller's MXCSR set again. The
+    // probe reads what each side of a one-thread handoff really holds.
+    hold(sc.mxcsr);
+    const std::optional<MxcsrSides> seen = probe_mxcsr(*handoff);
     // perf counters are enabled only now, in a pass of its own: an enabled context-switch counter
     // adds work to every switch, so it must not run during the timed loop.
     const CountedPass counted = counted_pass(*handoff, rounds);
@@ -96,13 +140,16 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
                                              tally.out_of_order, tally.partner_received, tally.measuring_received).c_str());
 
     const double n = static_cast<double>(total.switches);
+    // The kernel's counts cover the control batches too when the control is this same handoff: per
+    // switch, they are divided by all of them. (A control of its own runs in one task: no switch.)
+    const double in_window = static_cast<double>(total.switches + (control ? 0 : on_control.switches));
     auto& c = state.counters;
     c["ns_per_switch"] = total.wall_ns / n;
     if (tsc_invariant()) c["tsc_ticks_per_switch"] = total.tsc_ticks / n;
-    c["voluntary_switches_per_switch"] = static_cast<double>(kernel.voluntary) / n;
-    c["involuntary_switches_per_switch"] = static_cast<double>(kernel.involuntary) / n;
+    c["voluntary_switches_per_switch"] = static_cast<double>(kernel.voluntary) / in_window;
+    c["involuntary_switches_per_switch"] = static_cast<double>(kernel.involuntary) / in_window;
     // Voluntary plus involuntary: a wake-up that preempts the waker is counted as involuntary.
-    c["kernel_switches_per_switch"] = static_cast<double>(kernel.voluntary + kernel.involuntary) / n;
+    c["kernel_switches_per_switch"] = static_cast<double>(kernel.voluntary + kernel.involuntary) / in_window;
     c["cpu_utilisation"] = static_cast<double>(kernel.cpu_ns) / window_ns;
     c["switches"] = n;
     c["ns_per_switch_counted"] = counted.batch.wall_ns / static_cast<double>(counted.batch.switches);
@@ -111,12 +158,21 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       c["perf_switches_per_switch"] = static_cast<double>(counted.perf->switches) / cn;
       c["migrations_per_switch"] = static_cast<double>(counted.perf->migrations) / cn;
     }
-    if (control) {
+    if (paired) {
       const MedianInterval ratio = pairs.ratio(), extra = pairs.extra_ns_per_switch();
       c["control_ns_per_switch"] = pairs.control_ns_per_switch();
       c["control_ratio"] = ratio.median, c["control_ratio_lo"] = ratio.lo, c["control_ratio_hi"] = ratio.hi;
       c["over_control_ns"] = extra.median, c["over_control_lo_ns"] = extra.lo, c["over_control_hi_ns"] = extra.hi;
       c["control_pairs"] = static_cast<double>(pairs.pairs());
+    }
+    if (fibers != nullptr) {
+      const double at_default = on_control.wall_ns / static_cast<double>(on_control.switches);
+      c["default_ns_per_switch"] = at_default;
+      c["ns_over_default"] = total.wall_ns / n - at_default;
+    }
+    if (seen) {
+      c["measuring_mxcsr_seen"] = seen->measuring;
+      c["partner_mxcsr_seen"] = seen->partner;
     }
     if (mechanism.carrier_alone) {
       const auto alone = mechanism.carrier_alone();

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "measure/fpenv.hpp"
 #include "mechanisms.hpp"
 
 namespace bench_switch {
@@ -17,8 +18,13 @@ struct SwitchCase {
   Work work;
   std::string key;  // unique per registered benchmark: its batch size is chosen once and kept
   // When set, the control of the measurement (e.g. NoSwitchControl): timed in batches of the same
-  // round trips that alternate with the switched ones, so that each pair sees the same machine.
+  // round trips paired with the switched ones, so that each pair sees the same machine.
   std::function<std::unique_ptr<Handoff>()> control = {};
+  // What each side's MXCSR is while timed: both the default, except in the fpenv family.
+  MxcsrSides mxcsr{};
+  // The control as batches of this same one-thread handoff with both sides at the default MXCSR:
+  // what the case adds over the default is then taken batch against batch, on the same fiber (fpenv).
+  bool default_control = false;
 };
 
 // Times one-way switches of the case and sets the switch family's counters. Other families (the

@@ -3,9 +3,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cmath>
+
 #include "measure/affinity.hpp"
 #include "measure/handoff_timing.hpp"
 #include "measure/kernel_counters.hpp"
+#include "measure/median_estimate.hpp"
 #include "measure/system_info.hpp"
 #include "mechanisms.hpp"
 
@@ -76,6 +79,21 @@ TEST(SystemContext, RecordsWhatAReaderNeeds) {
 TEST(SystemContext, ReadFirstLineTrimsAndToleratesMissingFiles) {
   EXPECT_EQ(read_first_line("/nonexistent/file"), "");
   EXPECT_FALSE(read_first_line("/proc/sys/kernel/osrelease").empty());
+}
+
+// The penalty arithmetic of the fpenv family, on made-up repetitions.
+TEST(MedianEstimate, GivesTheMedianWithTwoStandardErrorsFromTheMad) {
+  const Estimate e = median_of({3, 1, 2, 4, 100});
+  EXPECT_DOUBLE_EQ(e.value, 3) << "the outlier does not move it";
+  // Deviations from 3: 0 1 1 2 97; their median is 1.
+  EXPECT_NEAR(e.uncertainty, 2 * 1.2533 * 1.4826 / std::sqrt(5.0), 1e-12);
+  EXPECT_TRUE(std::isnan(median_of({5, 6}).uncertainty)) << "two samples: no spread to judge";
+}
+
+TEST(MedianEstimate, IsResolvedOnlyBeyondItsNoise) {
+  EXPECT_TRUE(resolved(median_of({50, 51, 49, 52, 48})));
+  EXPECT_FALSE(resolved(median_of({0.5, -1.0, 1.5, -0.5, 2.0}))) << "within the spread";
+  EXPECT_FALSE(resolved(median_of({50}))) << "one repetition, no uncertainty";
 }
 
 }  // namespace

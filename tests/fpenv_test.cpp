@@ -1,0 +1,158 @@
+// Each side of a one-thread handoff holds exactly the MXCSR it was given while it is timed: in the
+// fpenv family's four cases, and in every other family's (both at the default). Correctness only:
+// no timing is asserted.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "binary.hpp"
+#include "measure/affinity.hpp"
+#include "measure/fpenv.hpp"
+#include "mechanisms.hpp"
+#include "mechanisms/one_thread.hpp"
+
+namespace bench_switch {
+namespace {
+
+struct FpenvCase {
+  const char* mechanism;
+  MxcsrSides mxcsr;
+};
+void PrintTo(const FpenvCase& c, std::ostream* os) {
+  *os << fmt::format("{} caller {:#x} fiber {:#x}", c.mechanism, c.mxcsr.measuring, c.mxcsr.partner);
+}
+
+std::vector<FpenvCase> fpenv_cases() {
+  // Matched default, matched FTZ|DAZ, matched round-to-zero, a sticky flag apart, control bits apart.
+  const MxcsrSides sides[] = {{0x1f80, 0x1f80}, {0x9fc0, 0x9fc0}, {0x7f80, 0x7f80}, {0x1fa0, 0x1f80}, {0x9fc0, 0x1f80}};
+  std::vector<FpenvCase> cases;
+  for (const char* m : {"fcontext_fiber", "asm_switch_fpenv", "ucontext_fiber", "boost_fiber_yield"})
+    if (find_mechanism(m) != nullptr)
+      for (const MxcsrSides& s : sides) cases.push_back({m, s});
+  return cases;
+}
+
+// An inexact operation the compiler cannot fold: it raises PE in the caller's MXCSR, as the
+// harness's own arithmetic between batches does.
+void raise_inexact() {
+  volatile double third = 1.0;
+  third = third / 3.0;
+}
+
+class MxcsrOfEachSide : public testing::TestWithParam<FpenvCase> {};
+
+// BM_Switch's order: the fiber's value before the handoff is made, the caller's before each batch.
+TEST_P(MxcsrOfEachSide, IsWhatItWasGivenEvenAfterTheCallerRaisedAFlag) {
+  if (!kHasMxcsr) GTEST_SKIP() << "no MXCSR on this architecture";
+  const MxcsrSides want = GetParam().mxcsr;
+  std::string why_not;
+  const auto p = resolve_placement(PlacementKind::one_thread, why_not);
+  ASSERT_TRUE(p) << why_not;
+  ScopedPin pin(p->measuring);
+  ScopedMxcsr fpenv;
+  fpenv.set(want.partner);
+  const auto handoff = find_mechanism(GetParam().mechanism)->make(*p, Work{});
+  for (int batch = 0; batch < 3; ++batch) {
+    fpenv.set(want.measuring);
+    handoff->run(1000);
+    raise_inexact();
+  }
+  fpenv.set(want.measuring);
+  const auto seen = probe_mxcsr(*handoff);
+  ASSERT_TRUE(seen) << "a one-thread mechanism answers the probe";
+  EXPECT_EQ(seen->partner, want.partner);
+  EXPECT_EQ(seen->measuring, want.measuring);
+  const Tally t = handoff->tally();
+  EXPECT_EQ(t.measuring_received, 3000u) << "the probe is not counted as a handoff";
+  EXPECT_EQ(t.partner_received, 3000u);
+  EXPECT_EQ(t.out_of_order, 0u);
+}
+
+// The fpenv family's control batches: each side changes its own value between batches, and it holds.
+TEST_P(MxcsrOfEachSide, SetByEachSideBetweenBatchesHoldsInTheNext) {
+  if (!kHasMxcsr) GTEST_SKIP() << "no MXCSR on this architecture";
+  const MxcsrSides want = GetParam().mxcsr;
+  ScopedMxcsr fpenv;
+  auto handoff = find_mechanism(GetParam().mechanism)->make(Placement{}, Work{});
+  auto& fibers = dynamic_cast<OneThreadHandoff&>(*handoff);
+  for (const MxcsrSides& sides : {want, MxcsrSides{}, want}) {
+    fibers.set_mxcsr(sides);
+    handoff->run(1000);
+    EXPECT_EQ(fibers.probe_mxcsr(), sides);
+  }
+  EXPECT_EQ(handoff->tally().measuring_received, 3000u) << "setting and probing are not handoffs";
+  EXPECT_EQ(handoff->tally().partner_received, 3000u);
+  EXPECT_EQ(handoff->tally().out_of_order, 0u);
+}
+
+std::string case_name(const testing::TestParamInfo<FpenvCase>& info) {
+  return fmt::format("{}_caller{:x}_fiber{:x}", info.param.mechanism, info.param.mxcsr.measuring, info.param.mxcsr.partner);
+}
+INSTANTIATE_TEST_SUITE_P(StackfulSwitches, MxcsrOfEachSide, testing::ValuesIn(fpenv_cases()), case_name);
+
+// The probe reads the fiber side itself, not a copy of what it was given: a switch that keeps no
+// MXCSR of its own (asm_switch: registers and stack pointer only) leaves the fiber with the caller's.
+TEST(MxcsrProbe, SeesTheCallersValueInAFiberThatKeepsNoneOfItsOwn) {
+  const Mechanism* bare = find_mechanism("asm_switch");
+  if (!kHasMxcsr || bare == nullptr) GTEST_SKIP() << "no MXCSR or no asm_switch on this architecture";
+  ScopedMxcsr fpenv;
+  fpenv.set(kDefaultMxcsr);
+  const auto handoff = bare->make(Placement{}, Work{});
+  fpenv.set(0x1fa0);
+  handoff->run(100);
+  const auto seen = probe_mxcsr(*handoff);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->partner, 0x1fa0u);
+  EXPECT_EQ(seen->measuring, 0x1fa0u);
+}
+
+TEST(ScopedMxcsr, PutsTheCallersOwnValueBack) {
+  if (!kHasMxcsr) GTEST_SKIP() << "no MXCSR on this architecture";
+  const std::uint32_t own = read_mxcsr();
+  {
+    ScopedMxcsr scoped;
+    scoped.set(0x9fc0);
+    EXPECT_EQ(read_mxcsr(), 0x9fc0u);
+  }
+  EXPECT_EQ(read_mxcsr(), own);
+}
+
+// The benchmarks themselves: every one-thread switch entry has both sides at the default, every
+// fpenv entry has each side at the value its params name, as read inside the run.
+TEST(MxcsrInTheRun, EverySideHoldsTheValueItsBenchmarkNames) {
+  if (!kHasMxcsr) GTEST_SKIP() << "no MXCSR on this architecture";
+  const std::string json_path = ::testing::TempDir() + "mxcsr_run.json";
+  const auto outcome = testing_binary::run_binary(
+      {"--benchmark_filter=^(fpenv/|switch/[a-z_]+/one_thread)", "--benchmark_repetitions=1",
+       "--benchmark_min_time=0.001", "--json", json_path});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  std::ifstream in(json_path);
+  const auto doc = nlohmann::json::parse(in);
+  std::remove(json_path.c_str());
+  int fpenv = 0, matched = 0;
+  for (const auto& b : doc["benchmarks"]) {
+    if (b.value("run_type", "") != "iteration" || !b.contains("partner_mxcsr_seen")) continue;
+    const std::string name = b["name"];
+    const bool is_fpenv = b["family"] == "fpenv";
+    const double partner = is_fpenv ? b["params"]["partner_mxcsr"].get<double>() : kDefaultMxcsr;
+    const double measuring = is_fpenv ? b["params"]["measuring_mxcsr"].get<double>() : kDefaultMxcsr;
+    EXPECT_EQ(b["partner_mxcsr_seen"].get<double>(), partner) << name;
+    EXPECT_EQ(b["measuring_mxcsr_seen"].get<double>(), measuring) << name;
+    ++(is_fpenv ? fpenv : matched);
+  }
+  EXPECT_GE(fpenv, 15) << "five cases for each of at least three stackful mechanisms";
+  EXPECT_GE(matched, 5) << "the switch family's one-thread mechanisms";
+  for (const auto& [mechanism, s] : doc.at("summaries").at("fpenv").items()) {
+    EXPECT_TRUE(s["sides_as_intended"].get<bool>()) << mechanism;
+    for (const char* field : {"aa_ns", "matched_default_ns", "mismatch_sticky_resolved", "mismatch_control_resolved",
+                              "matched_nondefault_within_15_percent"})
+      EXPECT_TRUE(s.contains(field)) << mechanism << " " << field;
+  }
+}
+
+}  // namespace
+}  // namespace bench_switch
