@@ -116,7 +116,33 @@ nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
   return out;
 }
 
+// Per mechanism: what a mismatch between the two sides' MXCSR costs, and whether a matched
+// non-default value costs anything, from summaries.fpenv.
+std::optional<Finding> fpenv_finding(const nlohmann::json& doc) {
+  const auto& all = doc["summaries"].value("fpenv", nlohmann::json::object());
+  if (all.empty()) return std::nullopt;
+  const auto penalty = [](const nlohmann::json& m, const char* what) {
+    const std::string key = std::string("mismatch_") + what;
+    const auto& v = m.value(key + "_ns_penalty", nlohmann::json());
+    const double u = m.value(key + "_uncertainty_ns", NAN);
+    return v.is_number() ? fmt::format("{:.1f} ± {:.1f} ns", v.get<double>(), u) : fmt::format("unresolved (± {:.1f} ns)", u);
+  };
+  std::string text = "MXCSR per switch, the two sides differing in a sticky flag / in control bits:";
+  bool first = true, matched_ok = true, sides_ok = true;
+  for (const auto& [mechanism, m] : all.items()) {
+    text += fmt::format("{} {} {} / {}", first ? "" : ";", mechanism, penalty(m, "sticky"), penalty(m, "control"));
+    first = false;
+    if (m.contains("matched_nondefault_within_15_percent")) matched_ok = matched_ok && m["matched_nondefault_within_15_percent"].get<bool>();
+    if (m.contains("sides_as_intended")) sides_ok = sides_ok && m["sides_as_intended"].get<bool>();
+  }
+  text += matched_ok ? "; both sides at the same non-default value cost within 15 % of the default"
+                     : "; a matched non-default value cost more than 15 % over the default";
+  if (!sides_ok) text += "; FAILED MEASUREMENT: a side did not hold the MXCSR its benchmark names";
+  return Finding{text, {"fpenv"}, sides_ok};
+}
+
 const bool registered = [] {
+  add_finding("fpenv", fpenv_finding);
   // A matched and a mismatched case, so that the quick run's summary has a penalty too.
   mark_quick("fpenv/fcontext_fiber/fiber:default/caller:default");
   mark_quick("fpenv/fcontext_fiber/fiber:default/caller:inexact_raised");
