@@ -15,7 +15,7 @@
 #include <cmath>
 #include <map>
 
-#include "measure/median_estimate.hpp"
+#include "measure/paired_batches.hpp"
 #include "registry.hpp"
 #include "switch_latency.hpp"
 
@@ -55,6 +55,9 @@ const FpenvCase* case_of(const nlohmann::json& params) {
 // Per mechanism: each matched case's median ns per switch; what each case other than the default
 // adds over the default batches interleaved with it (for a mismatch: its penalty), with its
 // uncertainty from the repetitions; the 15 % check; whether every side held what it was given.
+// A figure over the repetitions: their median, ± the distance to its distribution-free interval.
+Estimate estimate_of_reps(const std::vector<double>& reps) { return estimate_of(median_interval(reps)); }
+
 nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
   struct Repetitions {
     std::vector<double> ns, over_default, at_default;
@@ -85,22 +88,22 @@ nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
     // nothing differs. The largest offset it allows is added (in quadrature) to every other
     // figure's uncertainty; without it nothing is resolved.
     const auto aa_case = cases.find("matched_default");
-    const Estimate aa = aa_case == cases.end() ? Estimate{NAN, NAN} : median_of(aa_case->second.over_default);
+    const Estimate aa = aa_case == cases.end() ? Estimate{NAN, NAN} : estimate_of_reps(aa_case->second.over_default);
     m["aa_ns"] = aa.value, m["aa_uncertainty_ns"] = aa.uncertainty;
     const double floor = std::fabs(aa.value) + aa.uncertainty;
     // Both checks only over the cases that ran (a --benchmark_filter or --quick may leave some out).
     int penalties = 0, matched_nondefault = 0;
     bool penalties_resolved = true, within = true;
     for (const auto& [name, r] : cases) {
-      Estimate over = median_of(r.over_default);
+      Estimate over = estimate_of_reps(r.over_default);
       over.uncertainty = std::hypot(over.uncertainty, floor);
       if (name.starts_with("matched_")) {
-        const Estimate ns = median_of(r.ns);
+        const Estimate ns = estimate_of_reps(r.ns);
         m[name + "_ns"] = ns.value, m[name + "_uncertainty_ns"] = ns.uncertainty;
         if (name == "matched_default") continue;
         m[name + "_ns_over_default"] = figure(over), m[name + "_over_default_uncertainty_ns"] = over.uncertainty;
         // Against the default batches of the same benchmark: drift between benchmarks stays out.
-        within = within && std::fabs(over.value) <= kMatchedWithin * median_of(r.at_default).value;
+        within = within && std::fabs(over.value) <= kMatchedWithin * estimate_of_reps(r.at_default).value;
         ++matched_nondefault;
       } else {
         m[name + "_ns_penalty"] = figure(over), m[name + "_uncertainty_ns"] = over.uncertainty;

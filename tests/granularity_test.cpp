@@ -40,12 +40,13 @@ TEST(MedianInterval, AnOutlierMovesNeitherTheMedianNorTheInterval) {
   EXPECT_EQ(disturbed.hi, calm.hi);
 }
 
-TEST(MedianInterval, FewerThanSixValuesGiveNoInterval) {
-  const MedianInterval m = median_interval({1, 2, 3, 4, 5});
-  EXPECT_DOUBLE_EQ(m.median, 3);
+TEST(MedianInterval, OneValueGivesNoInterval) {
+  const MedianInterval m = median_interval({7});
+  EXPECT_DOUBLE_EQ(m.median, 7);
   EXPECT_FALSE(m.has_interval());
   EXPECT_FALSE(m.above(0)) << "no interval: nothing is resolved";
   EXPECT_TRUE(std::isnan(m.lo));
+  EXPECT_DOUBLE_EQ(median_interval(std::vector<double>(100, 1.0)).coverage, 0.95);
 }
 
 TEST(PairedBatches, RatioAndExtraArePerPair) {

@@ -8,7 +8,7 @@
 #include "measure/affinity.hpp"
 #include "measure/handoff_timing.hpp"
 #include "measure/kernel_counters.hpp"
-#include "measure/median_estimate.hpp"
+#include "measure/paired_batches.hpp"
 #include "measure/system_info.hpp"
 #include "mechanisms.hpp"
 
@@ -82,18 +82,20 @@ TEST(SystemContext, ReadFirstLineTrimsAndToleratesMissingFiles) {
 }
 
 // The penalty arithmetic of the fpenv family, on made-up repetitions.
-TEST(MedianEstimate, GivesTheMedianWithTwoStandardErrorsFromTheMad) {
-  const Estimate e = median_of({3, 1, 2, 4, 100});
-  EXPECT_DOUBLE_EQ(e.value, 3) << "the outlier does not move it";
-  // Deviations from 3: 0 1 1 2 97; their median is 1.
-  EXPECT_NEAR(e.uncertainty, 2 * 1.2533 * 1.4826 / std::sqrt(5.0), 1e-12);
-  EXPECT_TRUE(std::isnan(median_of({5, 6}).uncertainty)) << "two samples: no spread to judge";
+TEST(RepetitionEstimate, AFewRepetitionsGiveTheirRangeAndItsCoverage) {
+  const MedianInterval m = median_interval({3, 1, 2, 4, 100});
+  EXPECT_DOUBLE_EQ(m.median, 3) << "the outlier does not move it";
+  EXPECT_DOUBLE_EQ(m.lo, 1);
+  EXPECT_DOUBLE_EQ(m.hi, 100);
+  EXPECT_DOUBLE_EQ(m.coverage, 1 - 1.0 / 16) << "5 values: outside [min, max] only if all five fall on one side";
+  EXPECT_DOUBLE_EQ(estimate_of(m).uncertainty, 97) << "the larger distance to the interval's ends";
 }
 
-TEST(MedianEstimate, IsResolvedOnlyBeyondItsNoise) {
-  EXPECT_TRUE(resolved(median_of({50, 51, 49, 52, 48})));
-  EXPECT_FALSE(resolved(median_of({0.5, -1.0, 1.5, -0.5, 2.0}))) << "within the spread";
-  EXPECT_FALSE(resolved(median_of({50}))) << "one repetition, no uncertainty";
+TEST(RepetitionEstimate, IsResolvedOnlyBeyondItsNoise) {
+  EXPECT_TRUE(resolved(estimate_of(median_interval({50, 51, 49, 52, 48}))));
+  // The repetitions of the reference run that read a "negative penalty" with the MAD: they straddle zero.
+  EXPECT_FALSE(resolved(estimate_of(median_interval({1.9, -5.03, 4.51, -4.68, -3.48}))));
+  EXPECT_FALSE(resolved(estimate_of(median_interval({50})))) << "one repetition, no uncertainty";
 }
 
 }  // namespace

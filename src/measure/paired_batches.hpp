@@ -8,18 +8,31 @@
 
 namespace bench_switch {
 
-// The median of a set of values and its distribution-free 95 % confidence interval: the order
+// The median of a set of values and its distribution-free confidence interval: the order
 // statistics around the median that a binomial count puts the true median between, whatever the
-// distribution. A batch the machine interrupted (an outlier) moves neither much, where it would
-// move a mean and its standard error. Fewer than 6 values give no interval (NaN bounds).
+// distribution. A batch or repetition the machine disturbed (an outlier) moves neither much, where
+// it would move a mean and its standard error. From 6 values on the interval is a 95 % one (ranks
+// n/2 ∓ 0.98·√n); with 2 to 5 values it is [min, max], whose coverage is only 1 − 2^(1−n)
+// (94 % for 5 repetitions, 75 % for 3): `coverage` says which. One value gives no interval.
 struct MedianInterval {
   std::size_t n = 0;
   double median = 0, lo = 0, hi = 0;
-  bool has_interval() const { return n >= 6; }
+  double coverage = 0;
+  bool has_interval() const { return n >= 2; }
   bool above(double v) const { return has_interval() && lo > v; }
   bool below(double v) const { return has_interval() && hi < v; }
 };
 MedianInterval median_interval(std::vector<double> values);
+
+// The same as one "figure ± uncertainty": the median, and the larger of its two distances to the
+// interval's ends (NaN without an interval).
+struct Estimate {
+  double value;
+  double uncertainty;
+};
+Estimate estimate_of(const MedianInterval& m);
+// Larger than its own uncertainty: a figure to state; otherwise it is "unresolved", not a number.
+bool resolved(const Estimate& e);
 
 class PairedBatches {
  public:
