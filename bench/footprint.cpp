@@ -17,6 +17,7 @@
 #include "measure/no_switch_control.hpp"
 #include "measure/work.hpp"
 #include "registry.hpp"
+#include "repetitions.hpp"
 #include "switch_latency.hpp"
 
 namespace bench_switch {
@@ -39,19 +40,25 @@ void BM_Footprint(benchmark::State& state, const SwitchCase& c) {
   k["net_hi_ns"] = k["over_control_hi_ns"].value;
 }
 
-// Per mechanism and S: the net and its interval (medians over the repetitions), and whether it
-// is resolved from zero; when it is not, it reads as zero.
+// Per mechanism and S: the net over the repetitions (repetitions.hpp), whether it is resolved
+// from zero, and what it reads as: the net, or zero when it is not resolved.
 nlohmann::json footprint_summary(const nlohmann::json& benchmarks) {
-  nlohmann::json out = nlohmann::json::object();
+  std::map<std::string, std::map<double, std::vector<const nlohmann::json*>>> reps;
   for (const auto& b : benchmarks) {
-    if (b.value("family", "") != "footprint" || b.value("aggregate_name", "") != "median" || !b.contains("net_lo_ns")) continue;
-    const auto num = [&b](const char* key) { return b[key].is_number() ? b[key].get<double>() : NAN; };
-    const double net = num("ns_per_switch_net"), lo = num("net_lo_ns"), hi = num("net_hi_ns");
-    const bool resolved = lo > 0 || hi < 0;
-    out[b["mechanism"].get<std::string>()].push_back(
-        {{"S_bytes", b["params"]["S_bytes"]}, {"net_ns", net}, {"net_lo_ns", std::isfinite(lo) ? nlohmann::json(lo) : nlohmann::json(nullptr)},
-         {"net_hi_ns", std::isfinite(hi) ? nlohmann::json(hi) : nlohmann::json(nullptr)}, {"resolved", resolved},
-         {"reads_as_ns", resolved ? net : 0.0}});
+    if (b.value("family", "") == "footprint" && b.value("run_type", "") == "iteration" && !b.value("error_occurred", false) &&
+        b.contains("net_lo_ns"))
+      reps[b["mechanism"]][b["params"]["S_bytes"].get<double>()].push_back(&b);
+  }
+  const auto or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [mechanism, by_size] : reps) {
+    for (const auto& [bytes, rs] : by_size) {
+      const MedianInterval net = over_repetitions(rs, "ns_per_switch_net", "net_lo_ns", "net_hi_ns");
+      const bool resolved = net.above(0) || net.below(0);
+      out[mechanism].push_back({{"S_bytes", bytes}, {"net_ns", net.median}, {"net_lo_ns", or_null(net.lo)},
+                                {"net_hi_ns", or_null(net.hi)}, {"resolved", resolved}, {"reads_as_ns", resolved ? net.median : 0.0},
+                                {"repetitions", rs.size()}});
+    }
   }
   return out;
 }

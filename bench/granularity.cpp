@@ -15,6 +15,7 @@
 #include <map>
 
 #include "measure/no_switch_control.hpp"
+#include "repetitions.hpp"
 #include "measure/work.hpp"
 #include "registry.hpp"
 #include "switch_latency.hpp"
@@ -42,36 +43,33 @@ void BM_Granularity(benchmark::State& state, const SwitchCase& c) {
   k["efficiency_hi"] = k["control_ratio_hi"].value;
 }
 
-double number_in(const nlohmann::json& entry, const char* key) {
-  return entry.contains(key) && entry[key].is_number() ? entry[key].get<double>() : NAN;
-}
 nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
-// Per mechanism: each W's efficiency and overhead (the medians over the repetitions of each
-// repetition's median and interval), the points above 1 beyond their interval, and the break-even
-// W from the overhead fitted across the sweep: the points' overheads averaged, each weighted by
-// 1 / its standard error squared (the interval's half-width / 1.96).
+// Per mechanism: each W's efficiency and overhead over the repetitions, the points above 1 beyond
+// their interval, and the break-even W from the overhead fitted across the sweep: the points'
+// overheads averaged, each weighted by 1 / its standard error squared (half the interval / 1.96).
 nlohmann::json breakeven_summary(const nlohmann::json& benchmarks) {
-  std::map<std::string, std::map<double, const nlohmann::json*>> medians;
+  std::map<std::string, std::map<double, std::vector<const nlohmann::json*>>> reps;
   for (const auto& b : benchmarks) {
-    if (b.value("family", "") == "granularity" && b.value("aggregate_name", "") == "median" && b.contains("control_ratio"))
-      medians[b["mechanism"]][b["params"]["W_ns"].get<double>()] = &b;
+    if (b.value("family", "") == "granularity" && b.value("run_type", "") == "iteration" && !b.value("error_occurred", false) &&
+        b.contains("control_ratio"))
+      reps[b["mechanism"]][b["params"]["W_ns"].get<double>()].push_back(&b);
   }
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [mechanism, by_w] : medians) {
+  for (const auto& [mechanism, by_w] : reps) {
     nlohmann::json points = nlohmann::json::array(), above = nlohmann::json::array();
     double weights = 0, weighted = 0;
-    for (const auto& [w, b] : by_w) {
-      const double eff = number_in(*b, "control_ratio"), lo = number_in(*b, "control_ratio_lo"), hi = number_in(*b, "control_ratio_hi");
-      const double extra = number_in(*b, "over_control_ns");
-      const double half = (number_in(*b, "over_control_hi_ns") - number_in(*b, "over_control_lo_ns")) / 2;
-      points.push_back({{"W_ns", w}, {"efficiency", number_or_null(eff)}, {"efficiency_lo", number_or_null(lo)},
-                        {"efficiency_hi", number_or_null(hi)}, {"overhead_ns", number_or_null(extra)},
-                        {"overhead_ci95_ns", number_or_null(half)}});
-      if (lo > 1) above.push_back(w);
-      if (std::isfinite(half) && half > 0 && std::isfinite(extra)) {
+    for (const auto& [w, rs] : by_w) {
+      const MedianInterval eff = over_repetitions(rs, "control_ratio", "control_ratio_lo", "control_ratio_hi");
+      const MedianInterval extra = over_repetitions(rs, "over_control_ns", "over_control_lo_ns", "over_control_hi_ns");
+      const double half = (extra.hi - extra.lo) / 2;
+      points.push_back({{"W_ns", w}, {"efficiency", number_or_null(eff.median)}, {"efficiency_lo", number_or_null(eff.lo)},
+                        {"efficiency_hi", number_or_null(eff.hi)}, {"overhead_ns", number_or_null(extra.median)},
+                        {"overhead_ci95_ns", number_or_null(half)}, {"repetitions", rs.size()}});
+      if (eff.above(1)) above.push_back(w);
+      if (std::isfinite(half) && half > 0 && std::isfinite(extra.median)) {
         const double se = half / 1.96;
-        weights += 1 / (se * se), weighted += extra / (se * se);
+        weights += 1 / (se * se), weighted += extra.median / (se * se);
       }
     }
     nlohmann::json m = {{"points", points}, {"efficiency_above_1_beyond_interval_at_W_ns", above}};
