@@ -43,20 +43,13 @@ void BM_Footprint(benchmark::State& state, const SwitchCase& c) {
 // Per mechanism and S: the net over the repetitions (repetitions.hpp), whether it is resolved
 // from zero, and what it reads as: the net, or zero when it is not resolved.
 nlohmann::json footprint_summary(const nlohmann::json& benchmarks) {
-  std::map<std::string, std::map<double, std::vector<const nlohmann::json*>>> reps;
-  for (const auto& b : benchmarks) {
-    if (b.value("family", "") == "footprint" && b.value("run_type", "") == "iteration" && !b.value("error_occurred", false) &&
-        b.contains("net_lo_ns"))
-      reps[b["mechanism"]][b["params"]["S_bytes"].get<double>()].push_back(&b);
-  }
-  const auto or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [mechanism, by_size] : reps) {
+  for (const auto& [mechanism, by_size] : repetitions_by(benchmarks, "footprint", "S_bytes", "net_lo_ns")) {
     for (const auto& [bytes, rs] : by_size) {
       const MedianInterval net = over_repetitions(rs, "ns_per_switch_net", "net_lo_ns", "net_hi_ns");
       const bool resolved = net.above(0) || net.below(0);
-      out[mechanism].push_back({{"S_bytes", bytes}, {"net_ns", net.median}, {"net_lo_ns", or_null(net.lo)},
-                                {"net_hi_ns", or_null(net.hi)}, {"resolved", resolved}, {"reads_as_ns", resolved ? net.median : 0.0},
+      out[mechanism].push_back({{"S_bytes", bytes}, {"net_ns", net.median}, {"net_lo_ns", number_or_null(net.lo)},
+                                {"net_hi_ns", number_or_null(net.hi)}, {"resolved", resolved}, {"reads_as_ns", resolved ? net.median : 0.0},
                                 {"repetitions", rs.size()}});
     }
   }

@@ -43,20 +43,12 @@ void BM_Granularity(benchmark::State& state, const SwitchCase& c) {
   k["efficiency_hi"] = k["control_ratio_hi"].value;
 }
 
-nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
 // Per mechanism: each W's efficiency and overhead over the repetitions, the points above 1 beyond
 // their interval, and the break-even W from the overhead fitted across the sweep: the points'
 // overheads averaged, each weighted by 1 / its standard error squared (half the interval / 1.96).
 nlohmann::json breakeven_summary(const nlohmann::json& benchmarks) {
-  std::map<std::string, std::map<double, std::vector<const nlohmann::json*>>> reps;
-  for (const auto& b : benchmarks) {
-    if (b.value("family", "") == "granularity" && b.value("run_type", "") == "iteration" && !b.value("error_occurred", false) &&
-        b.contains("control_ratio"))
-      reps[b["mechanism"]][b["params"]["W_ns"].get<double>()].push_back(&b);
-  }
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [mechanism, by_w] : reps) {
+  for (const auto& [mechanism, by_w] : repetitions_by(benchmarks, "granularity", "W_ns", "control_ratio")) {
     nlohmann::json points = nlohmann::json::array(), above = nlohmann::json::array();
     double weights = 0, weighted = 0;
     for (const auto& [w, rs] : by_w) {
@@ -76,10 +68,14 @@ nlohmann::json breakeven_summary(const nlohmann::json& benchmarks) {
     if (weights > 0) {
       const double c = weighted / weights, ci = 1.96 / std::sqrt(weights);
       m["overhead_ns"] = c, m["overhead_ci95_ns"] = ci;
+      // An overhead within its interval of zero gives no break-even W: it is unresolved, not 0.
+      const bool resolved = c - ci > 0;
+      m["overhead_resolved"] = resolved;
       // W / (W + c) = e  <=>  W = c · e / (1 − e): 9c for 90 %, 99c for 99 %.
       for (const auto& [level, factor] : {std::pair{90, 9.0}, std::pair{99, 99.0}}) {
-        m[fmt::format("efficiency_{}_W_ns", level)] = number_or_null(factor * c);
-        m[fmt::format("efficiency_{}_W_ci95_ns", level)] = {number_or_null(factor * (c - ci)), number_or_null(factor * (c + ci))};
+        m[fmt::format("efficiency_{}_W_ns", level)] = resolved ? number_or_null(factor * c) : nlohmann::json(nullptr);
+        m[fmt::format("efficiency_{}_W_ci95_ns", level)] = {number_or_null(factor * std::fmax(0.0, c - ci)),
+                                                             number_or_null(factor * (c + ci))};
       }
     }
     out[mechanism] = m;
@@ -121,7 +117,13 @@ std::optional<Finding> breakeven_finding(const nlohmann::json& doc) {
   for (const auto& [mechanism, m] : all.items()) {
     for (const auto& w : m.value("efficiency_above_1_beyond_interval_at_W_ns", nlohmann::json::array()))
       failed.push_back(fmt::format("{} at W = {} ns", mechanism, w.get<double>()));
-    if (!m.contains("efficiency_90_W_ns") || !m["efficiency_90_W_ns"].is_number()) continue;
+    if (!m.contains("overhead_ns")) continue;
+    if (!m["efficiency_90_W_ns"].is_number()) {
+      text += fmt::format("{} {} unresolved (overhead {:.3g} ± {:.2g} ns)", first ? "" : ";", mechanism,
+                          m["overhead_ns"].get<double>(), m["overhead_ci95_ns"].get<double>());
+      first = false;
+      continue;
+    }
     const auto& ci = m["efficiency_90_W_ci95_ns"];
     text += fmt::format("{} {} {:.3g} ns [{:.3g}, {:.3g}]", first ? "" : ";", mechanism, m["efficiency_90_W_ns"].get<double>(),
                         ci[0].is_number() ? ci[0].get<double>() : NAN, ci[1].is_number() ? ci[1].get<double>() : NAN);

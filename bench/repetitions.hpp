@@ -1,7 +1,9 @@
 // A point of a family with a control, over its repetitions, read back from the JSON entries.
 #pragma once
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "measure/paired_batches.hpp"
@@ -30,5 +32,21 @@ inline MedianInterval over_repetitions(const std::vector<const nlohmann::json*>&
   out.n = std::isfinite(out.lo) && std::isfinite(out.hi) ? reps.size() : 0;
   return out;
 }
+
+// The measured repetitions of `family` that carry `counter`, by mechanism and then by the value of
+// the parameter `param` (W_ns, S_bytes).
+using RepetitionsByPoint = std::map<std::string, std::map<double, std::vector<const nlohmann::json*>>>;
+inline RepetitionsByPoint repetitions_by(const nlohmann::json& benchmarks, const std::string& family, const char* param,
+                                         const char* counter) {
+  RepetitionsByPoint out;
+  for (const auto& b : benchmarks) {
+    if (b.value("family", "") == family && b.value("run_type", "") == "iteration" && !b.value("error_occurred", false) &&
+        b.contains(counter))
+      out[b["mechanism"]][b["params"][param].get<double>()].push_back(&b);
+  }
+  return out;
+}
+
+inline nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 }  // namespace bench_switch
