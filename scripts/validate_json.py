@@ -16,6 +16,10 @@ CONTEXT_FIELDS = ("tool", "schema_version", "language", "git_revision", "cpu_mod
 NATIVE_CONTEXT_FIELDS = ("build_type", "compiler", "compiler_flags", "libraries", "clocksource", "tsc",
                          "scheduler", "cpufreq_governor", "virtualization", "mitigations")
 ENTRY_FIELDS = ("family", "mechanism", "kind", "task", "placement", "language", "params", "unit")
+# The counters an entry carries as null when it has no value to give (docs/JSON.md): an interval
+# from fewer than two pairs of batches, as a short --quick repetition may have.
+MAY_BE_NULL = {"efficiency_lo", "efficiency_hi", "net_lo_ns", "net_hi_ns"}
+
 # The counters each family's measured entries must carry (docs/JSON.md).
 FAMILY_COUNTERS = {
     "switch": ("kernel_switches_per_switch",),
@@ -55,7 +59,11 @@ def problems(data, require_families=()):
         if family == "switch" and entry.get("language", "c++") == "c++":
             wanted = wanted + NATIVE_SWITCH_COUNTERS
         for key in wanted:
-            if not isinstance(entry.get(key), (int, float)):
+            value = entry.get(key)
+            # An interval's bounds are null when a repetition had too few pairs of batches to give one.
+            if key in MAY_BE_NULL and key in entry and value is None:
+                continue
+            if not isinstance(value, (int, float)):
                 found.append(f"{name}: lacks the counter '{key}'")
     for family in require_families:
         if family not in families:

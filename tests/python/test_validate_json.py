@@ -54,3 +54,16 @@ def test_the_command_line_exits_by_verdict(tmp_path):
     res = subprocess.run(script + [str(bad)], capture_output=True, text=True)
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_an_interval_may_be_null_but_not_missing():
+    """A --quick repetition may hold too few pairs of batches for an interval: its bounds are null."""
+    entry = dict(ENTRY, name="granularity/x/manual_time", family="granularity", efficiency=0.5,
+                 efficiency_lo=None, efficiency_hi=None, work_ns=10.0)
+    doc = copy.deepcopy(DOC)
+    doc["benchmarks"].append(entry)
+    assert validate_json.problems(doc) == []
+    del doc["benchmarks"][-1]["efficiency_lo"]
+    assert any("efficiency_lo" in p for p in validate_json.problems(doc))
+    doc["benchmarks"][-1].update(efficiency_lo=0.4, efficiency=None)
+    assert any("'efficiency'" in p for p in validate_json.problems(doc))
