@@ -23,7 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "measure/affinity.hpp"
 #include "measure/system_info.hpp"
+#include "measure/topology.hpp"
 #include "output_file.hpp"
 #include "mechanisms.hpp"
 #include "registry.hpp"
@@ -50,6 +52,11 @@ options:
                      short minimum times: about 15 s, for CI (docs/CI.md)
   --with-python      also run scripts/bench_python.py (asyncio, threads, processes in Python) and
                      merge its results into the same file (docs/PYTHON.md)
+  --topology[=DESCRIPTION]
+                     print what each allowed CPU shares (core, last-level cache, package, NUMA
+                     node, from hwloc) and the pair of CPUs each relation would use, and exit;
+                     with DESCRIPTION, for hwloc's synthetic machine instead (for example
+                     --topology='pack:2 numa:1 l3:1 core:2 pu:2'): nothing is pinned from it
   --count-instructions MECHANISM ROUNDS
                      run ROUNDS round trips of a one-thread MECHANISM and nothing else, with
                      callgrind's collection on only around them (scripts/instruction_gate.py)
@@ -71,6 +78,8 @@ struct Options {
   bool list_only = false;  // --benchmark_list_tests: names only, nothing measured or written
   bool quick = false;
   bool with_python = false;
+  bool topology = false;        // --topology: print and exit
+  std::string synthetic;        // --topology=DESCRIPTION
   std::string count_mechanism;  // --count-instructions
   std::uint64_t count_rounds = 0;
   std::vector<std::string> passthrough;  // everything else, for Google Benchmark
@@ -87,6 +96,10 @@ Options parse_options(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "-h" || a == "--help") {
       o.help = true;
+    } else if (a == "--topology") {
+      o.topology = true;
+    } else if (a.rfind("--topology=", 0) == 0) {
+      o.topology = true, o.synthetic = a.substr(11);
     } else if (a == "--quick") {
       o.quick = true;
     } else if (a == "--with-python") {
@@ -195,6 +208,26 @@ void print_findings(std::FILE* console, const json& found) {
   for (const json& f : found)
     std::fprintf(console, "  %s %s\n", f.value("resolved", false) ? "-" : "?", f.value("text", "").c_str());
 }
+// --topology: this machine's (or a synthetic one's) CPUs and the pair each relation picks.
+int print_topology(const std::string& synthetic) {
+  std::string error;
+  const auto t = synthetic.empty() ? bench_switch::Topology::this_machine(bench_switch::allowed_cpus(), error)
+                                   : bench_switch::Topology::synthetic(synthetic, error);
+  if (!t) usage_error(error);
+  std::printf("%s", t->describe().c_str());
+  using R = bench_switch::Relation;
+  for (const R r : {R::same_cpu, R::smt_sibling, R::shared_llc, R::cross_llc, R::cross_package}) {
+    const auto p = t->pair(r);
+    std::printf("%-14s %s\n", bench_switch::to_string(r),
+                p ? fmt::format("cpus {},{}{}", p->measuring, p->partner, p->cross_numa ? " (two NUMA nodes)" : "").c_str()
+                  : "none on this machine");
+  }
+  const auto numa = t->cross_numa_pair();
+  std::printf("%-14s %s\n", "cross_numa",
+              numa ? fmt::format("cpus {},{} ({})", numa->measuring, numa->partner, bench_switch::to_string(numa->relation)).c_str()
+                   : "none on this machine");
+  return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -203,6 +236,7 @@ int main(int argc, char** argv) {
     std::fputs(kHelp, stdout);
     return 0;
   }
+  if (options.topology) return print_topology(options.synthetic);
   if (!options.count_mechanism.empty()) return count_instructions(options.count_mechanism, options.count_rounds);
   // A write to a reader that has gone (a FIFO, a pipe, a partner's pipe) must fail with EPIPE and
   // be reported, not kill the run with SIGPIPE.
