@@ -52,12 +52,12 @@ const FpenvCase* case_of(const nlohmann::json& params) {
   return nullptr;
 }
 
-// Per mechanism: each matched case's median ns per switch; what each case other than the default
-// adds over the default batches interleaved with it (for a mismatch: its penalty), with its
-// uncertainty from the repetitions; the 15 % check; whether every side held what it was given.
 // A figure over the repetitions: their median, ± the distance to its distribution-free interval.
 Estimate estimate_of_reps(const std::vector<double>& reps) { return estimate_of(median_interval(reps)); }
 
+// Per mechanism: each matched case's median ns per switch; what each case other than the default
+// adds over the default batches interleaved with it (for a mismatch: its penalty), with its
+// uncertainty from the repetitions; the 15 % check; whether every side held what it was given.
 nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
   struct Repetitions {
     std::vector<double> ns, over_default, at_default;

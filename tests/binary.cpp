@@ -23,11 +23,12 @@ double now_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
+}  // namespace
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
-}  // namespace
 
 Binary::Binary(const std::vector<std::string>& args) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);

@@ -46,5 +46,7 @@ Outcome run_binary(const std::vector<std::string>& args, double bound_s = 120);
 int reap_leftovers();
 
 int lines(const std::string& s);
+// A file's whole text ("" when it cannot be read).
+std::string slurp(const std::string& path);
 
 }  // namespace bench_switch::testing_binary

@@ -27,11 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing_binary::lines;
 using testing_binary::run_binary;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing_binary::slurp;
 
 class OutputPathTest : public testing::Test {
  protected:
