@@ -99,6 +99,7 @@ class Point:
     hi: float = None
     spread: str = ""          # "min-max", "stddev", "ci95" or ""
     median: dict = None       # the median aggregate entry, when there is one
+    reps: list = field(default_factory=list)   # the repetitions' entries
 
 
 def number(value):
@@ -172,7 +173,7 @@ def make_point(group, value, spread):
     if centre is None:
         return None
     meta = group["iterations"][0] if group["iterations"] else median_entry
-    point = Point(meta, centre, median=median_entry)
+    point = Point(meta, centre, median=median_entry, reps=group["iterations"])
     sd = value(stddev_entry) if stddev_entry else None
     if len(reps) >= 2 and (spread == "minmax" or sd is None):
         point.lo, point.hi, point.spread = min(reps), max(reps), "min-max"
@@ -193,7 +194,7 @@ def spread_note(all_points):
         return "no whiskers: one repetition per point"
     text = {"min-max": "whiskers: min–max of the repetitions",
             "stddev": "whiskers: median ± stddev",
-            "ci95": "whiskers: 95 % interval"}
+            "ci95": "whiskers: 95 % intervals, the union over the repetitions"}
     return "; ".join(text[k] for k in sorted(kinds))
 
 
@@ -694,14 +695,14 @@ def curve_chart(runs, args, family, xparam, value, title, xlabel, ylabel, x_fmt,
 
 
 def with_interval(series, lo_key, hi_key, scale=1.0):
-    """Whiskers = the point's own 95 % interval (the counters `lo_key` and `hi_key` of its median
-    entry, times `scale`), in place of the spread of the repetitions."""
+    """Whiskers = the point's interval as the summaries give it: the union of its repetitions' 95 %
+    intervals (counters `lo_key`, `hi_key`, times `scale`), in place of the repetitions' spread."""
     for pts in series.values():
         for _, p in pts:
-            source = p.median or p.entry
-            lo, hi = number(source.get(lo_key)), number(source.get(hi_key))
-            if lo is not None and hi is not None:
-                p.lo, p.hi, p.spread = lo * scale, hi * scale, "ci95"
+            los = [v for v in (number(r.get(lo_key)) for r in p.reps) if v is not None]
+            his = [v for v in (number(r.get(hi_key)) for r in p.reps) if v is not None]
+            if los and his:
+                p.lo, p.hi, p.spread = min(los) * scale, max(his) * scale, "ci95"
 
 
 def chart_footprint(runs, args):
@@ -713,7 +714,7 @@ def chart_footprint(runs, args):
         raise NoData("the 'footprint' benchmarks carry no S_bytes parameter or no net")
     with_interval(series, "net_lo_ns", "net_hi_ns")
     fig, ax = new_figure(10.5, 5.6, "Switch cost when each task touches S bytes between switches",
-                         "median of the repetitions; whiskers: 95 % interval of the net (pairs of batches)")
+                         "median of the repetitions; whiskers: 95 % intervals of the net, the union over the repetitions")
     draw_curves(ax, runs, series, keys, log_y=False)
     finish_curve_axes(ax, series, False, fmt_bytes, fmt_ns)
     ax.set_yscale("symlog", linthresh=10, linscale=0.5)
