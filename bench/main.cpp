@@ -25,6 +25,7 @@
 
 #include "measure/affinity.hpp"
 #include "measure/system_info.hpp"
+#include "measure/placement_pairs.hpp"
 #include "measure/topology.hpp"
 #include "output_file.hpp"
 #include "mechanisms.hpp"
@@ -208,25 +209,38 @@ void print_findings(std::FILE* console, const json& found) {
   for (const json& f : found)
     std::fprintf(console, "  %s %s\n", f.value("resolved", false) ? "-" : "?", f.value("text", "").c_str());
 }
-// --topology: this machine's (or a synthetic one's) CPUs and the pair each relation picks.
+// --topology: the topology bench_switch sees (this machine's allowed CPUs, a synthetic one, or what
+// HWLOC_SYNTHETIC / HWLOC_XMLFILE make hwloc load) and the pair each placement would use, or why
+// it is skipped there. It measures nothing.
 int print_topology(const std::string& synthetic) {
   std::string error;
   const auto t = synthetic.empty() ? bench_switch::Topology::this_machine(bench_switch::allowed_cpus(), error)
                                    : bench_switch::Topology::synthetic(synthetic, error);
   if (!t) usage_error(error);
+  std::printf("%s\n", t->is_this_system() ? "this machine, restricted to the CPUs this process may use:"
+                                          : "another machine's topology (pairs only: nothing can be measured on it):");
   std::printf("%s", t->describe().c_str());
-  using R = bench_switch::Relation;
-  for (const R r : {R::same_cpu, R::smt_sibling, R::shared_llc, R::cross_llc, R::cross_package}) {
-    const auto p = t->pair(r);
-    std::printf("%-14s %s\n", bench_switch::to_string(r),
-                p ? fmt::format("cpus {},{}{}", p->measuring, p->partner, p->cross_numa ? " (two NUMA nodes)" : "").c_str()
-                  : "none on this machine");
+  for (const auto where : bench_switch::preemptive_placements()) {
+    const auto chosen = bench_switch::choose_pair(*t, where);
+    std::string what = chosen.why_not;
+    if (where == bench_switch::PlacementKind::unpinned) what = "the scheduler chooses among the allowed CPUs";
+    if (chosen.pair)
+      what = fmt::format("cpus {},{}  ({}{})", chosen.pair->measuring, chosen.pair->partner,
+                         bench_switch::to_string(t->relation(chosen.pair->measuring, chosen.pair->partner)),
+                         chosen.pair->cross_numa ? ", two NUMA nodes" : "");
+    std::printf("%-14s %s\n", std::string(bench_switch::to_string(where)).c_str(), what.c_str());
   }
-  const auto numa = t->cross_numa_pair();
-  std::printf("%-14s %s\n", "cross_numa",
-              numa ? fmt::format("cpus {},{} ({})", numa->measuring, numa->partner, bench_switch::to_string(numa->relation)).c_str()
-                   : "none on this machine");
   return 0;
+}
+
+// A measuring run pins tasks to CPUs: it refuses a topology that is not this machine's (hwloc
+// would bind to CPUs that are not there).
+void refuse_another_machine() {
+  std::string error;
+  const bench_switch::Topology* t = bench_switch::machine_topology(&error);
+  if (t != nullptr && !t->is_this_system())
+    usage_error("hwloc was told to load another machine's topology (HWLOC_SYNTHETIC or HWLOC_XMLFILE): bench_switch "
+                "cannot measure on it; unset the variable to measure, or use --topology to see that machine's pairs");
 }
 }  // namespace
 
@@ -237,6 +251,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (options.topology) return print_topology(options.synthetic);
+  refuse_another_machine();
   if (!options.count_mechanism.empty()) return count_instructions(options.count_mechanism, options.count_rounds);
   // A write to a reader that has gone (a FIFO, a pipe, a partner's pipe) must fail with EPIPE and
   // be reported, not kill the run with SIGPIPE.

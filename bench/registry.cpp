@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "measure/placement_pairs.hpp"
+
 namespace bench_switch {
 
 namespace {
@@ -41,8 +43,21 @@ const EntryFields* fields_for(const std::string& run_name) {
 }
 
 nlohmann::json to_json(const EntryFields& f) {
-  return {{"family", f.family}, {"mechanism", f.mechanism}, {"kind", f.kind}, {"task", f.task},
-          {"placement", f.placement}, {"language", "c++"}, {"params", f.params}, {"unit", f.unit}};
+  nlohmann::json j = {{"family", f.family}, {"mechanism", f.mechanism}, {"kind", f.kind}, {"task", f.task},
+                      {"placement", f.placement}, {"language", "c++"}, {"params", f.params}, {"unit", f.unit}};
+  // The CPUs the placement used and what they share (docs/JSON.md), read from the topology the
+  // run measured on: a figure that does not say what it crossed cannot be compared across machines.
+  const auto kind = placement_from_string(f.placement);
+  if (kind == PlacementKind::unpinned) {
+    j["cpus_allowed"] = allowed_cpus();
+  } else if (const auto facts = kind ? placement_facts(*kind) : std::nullopt) {
+    j["cpus"] = facts->cpus;
+    j["relation"] = facts->relation;
+    j["cross_numa"] = facts->cross_numa;
+    j["numa_nodes"] = facts->numa;
+    if (!facts->kinds.empty()) j["cpu_kinds"] = facts->kinds;
+  }
+  return j;
 }
 
 void describe_family(const std::string& family, FamilyView view) { views()[family] = std::move(view); }

@@ -189,9 +189,12 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
 }
 
 namespace {
-// The quick set's representatives: each placement of one thread carrier, one process carrier,
+// The quick set's representatives: each placement of one thread carrier (those this machine lacks
+// are skipped at once), one process carrier,
 // the cross-CPU floor, each kind of user-space switch, and the baseline.
-constexpr const char* kQuick[] = {"switch/thread_futex/same_cpu", "switch/thread_futex/cross_cpu", "switch/thread_futex/unpinned",
+constexpr const char* kQuick[] = {"switch/thread_futex/same_cpu", "switch/thread_futex/smt_sibling", "switch/thread_futex/cross_cpu",
+                                  "switch/thread_futex/cross_llc", "switch/thread_futex/cross_package", "switch/thread_futex/cross_numa",
+                                  "switch/thread_futex/unpinned",
                                   "switch/process_pipe/same_cpu", "switch/thread_spin/cross_cpu", "switch/fcontext_fiber/one_thread",
                                   "switch/coroutine/one_thread", "switch/asm_switch/one_thread", "switch/indirect_call/one_thread"};
 
@@ -230,15 +233,22 @@ const bool registered = [] {
   add_finding("cross_against_same_cpu", cross_against_same_cpu);
   describe_family("switch", {"ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",
                              {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"}}});
-  for (const Mechanism& m : mechanisms()) {
-    for (const auto& [where, why_not] : m.placements) {
-      EntryFields fields{"switch", std::string(m.name), std::string(to_string(m.kind)), std::string(m.task),
-                         std::string(to_string(where)), "ns per one-way switch (a round trip is two)", {}};
-      const std::string name = fmt::format("switch/{}/{}", m.name, to_string(where));
-      if (why_not.empty()) {
-        add_benchmark(name, fields, [c = SwitchCase{&m, where, Work{}, name}](benchmark::State& s) { BM_Switch(s, c); });
-      } else {
-        add_benchmark(name, fields, [reason = std::string(why_not)](benchmark::State& s) { skip(s, reason); });
+  // Grouped by placement, nearest first (the console, the JSON and the charts keep this order), and
+  // within a placement in the order of the mechanism list.
+  std::vector<PlacementKind> order = preemptive_placements();
+  order.push_back(PlacementKind::one_thread);
+  for (const PlacementKind placement : order) {
+    for (const Mechanism& m : mechanisms()) {
+      for (const auto& [where, why_not] : m.placements) {
+        if (where != placement) continue;
+        EntryFields fields{"switch", std::string(m.name), std::string(to_string(m.kind)), std::string(m.task),
+                           std::string(to_string(where)), "ns per one-way switch (a round trip is two)", {}};
+        const std::string name = fmt::format("switch/{}/{}", m.name, to_string(where));
+        if (why_not.empty()) {
+          add_benchmark(name, fields, [c = SwitchCase{&m, where, Work{}, name}](benchmark::State& s) { BM_Switch(s, c); });
+        } else {
+          add_benchmark(name, fields, [reason = std::string(why_not)](benchmark::State& s) { skip(s, reason); });
+        }
       }
     }
   }

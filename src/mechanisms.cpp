@@ -1,5 +1,7 @@
 #include "mechanisms.hpp"
 
+#include <algorithm>
+
 #include "mechanisms/carriers/condvar.hpp"
 #include "mechanisms/carriers/eventfd.hpp"
 #include "mechanisms/carriers/futex.hpp"
@@ -26,7 +28,28 @@ using P = PlacementKind;
 using Placements = std::vector<std::pair<P, std::string_view>>;
 // Functions, not namespace-scope vectors: benchmarks are registered from other files' static
 // initialisers, which may run before this file's.
-Placements all_placements() { return {{P::same_cpu, ""}, {P::cross_cpu, ""}, {P::unpinned, ""}}; }
+Placements all_placements() {
+  Placements all;
+  for (const P where : preemptive_placements()) all.emplace_back(where, "");
+  return all;
+}
+// Every placement, each skipped with `why` except those in `measured`.
+Placements only(std::initializer_list<P> measured, std::string_view why) {
+  Placements all;
+  for (const P where : preemptive_placements())
+    all.emplace_back(where, std::find(measured.begin(), measured.end(), where) != measured.end() ? "" : why);
+  return all;
+}
+
+// A busy-spin needs its two sides on two CPUs at once: every pinned pair, but not one CPU.
+Placements spin_placements() {
+  Placements all = all_placements();
+  for (auto& [where, why] : all) {
+    if (where == P::same_cpu) why = "skipped: a busy-spin on one CPU advances only when the tick preempts the spinner";
+    if (where == P::unpinned) why = "skipped: unpinned, the scheduler may put both spinners on one CPU (see same_cpu)";
+  }
+  return all;
+}
 
 template <class Carrier>
 std::function<std::unique_ptr<Handoff>()> alone() {
@@ -57,13 +80,9 @@ const std::vector<Mechanism>& mechanisms() {
       kernel<ThreadPair, EventfdCarrier>("thread_eventfd", "thread", "an eventfd per direction"),
       kernel<ThreadPair, SemaphoreCarrier>("thread_semaphore", "thread", "a POSIX semaphore per direction (sem_post, sem_wait)"),
       kernel<ThreadPair, SchedYieldCarrier>("thread_sched_yield", "thread", "a shared turn word polled with sched_yield",
-          {{P::same_cpu, ""},
-           {P::cross_cpu, "skipped: sched_yield hands the CPU over only to a thread on the same CPU"},
-           {P::unpinned, "skipped: sched_yield hands the CPU over only to a thread on the same CPU"}}),
+          only({P::same_cpu}, "skipped: sched_yield hands the CPU over only to a thread on the same CPU")),
       kernel<ThreadPair, SpinCarrier>("thread_spin", "thread", "a shared turn word busy-polled (no kernel): one cache line between CPUs",
-          {{P::same_cpu, "skipped: a busy-spin on one CPU advances only when the tick preempts the spinner"},
-           {P::cross_cpu, ""},
-           {P::unpinned, "skipped: unpinned, the scheduler may put both spinners on one CPU (see same_cpu)"}}),
+          spin_placements()),
       kernel<ProcessPair, PipeCarrier>("process_pipe", "process", "a pipe per direction between parent and child (lmbench lat_ctx)"),
       kernel<ProcessPair, FutexCarrier>("process_futex", "process", "a futex word per direction in MAP_SHARED memory"),
       kernel<ProcessPair, SocketpairCarrier>("process_socketpair", "process", "a UNIX stream socketpair"),

@@ -1,5 +1,7 @@
 #include "measure/affinity.hpp"
 
+#include "measure/placement_pairs.hpp"
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -10,11 +12,29 @@ namespace bench_switch {
 std::string_view to_string(PlacementKind kind) {
   switch (kind) {
     case PlacementKind::same_cpu: return "same_cpu";
+    case PlacementKind::smt_sibling: return "smt_sibling";
     case PlacementKind::cross_cpu: return "cross_cpu";
+    case PlacementKind::cross_llc: return "cross_llc";
+    case PlacementKind::cross_package: return "cross_package";
+    case PlacementKind::cross_numa: return "cross_numa";
     case PlacementKind::unpinned: return "unpinned";
     case PlacementKind::one_thread: return "one_thread";
   }
   return "?";
+}
+
+const std::vector<PlacementKind>& preemptive_placements() {
+  using P = PlacementKind;
+  static const std::vector<PlacementKind> order = {P::same_cpu,      P::smt_sibling, P::cross_cpu, P::cross_llc,
+                                                   P::cross_package, P::cross_numa,  P::unpinned};
+  return order;
+}
+
+std::optional<PlacementKind> placement_from_string(std::string_view name) {
+  for (const PlacementKind k : preemptive_placements())
+    if (to_string(k) == name) return k;
+  if (name == to_string(PlacementKind::one_thread)) return PlacementKind::one_thread;
+  return std::nullopt;
 }
 
 namespace {
@@ -44,25 +64,32 @@ std::vector<int> allowed_cpus() {
   return cpus;
 }
 
+Placement pinned_pair(int measuring, int partner) {
+  Placement p{PlacementKind::cross_cpu, only(measuring), only(partner), fmt::format("{},{}", measuring, partner)};
+  p.measuring_cpu = measuring, p.partner_cpu = partner;
+  return p;
+}
+
 std::optional<Placement> resolve_placement(PlacementKind kind, std::string& why_not) {
-  const auto cpus = allowed_cpus();
-  // The last allowed CPU: on most machines CPU 0 takes more of the device interrupts.
-  const int home = cpus.back();
-  switch (kind) {
-    case PlacementKind::same_cpu:
-    case PlacementKind::one_thread:
-      return Placement{kind, only(home), only(home), fmt::format("{},{}", home, home)};
-    case PlacementKind::cross_cpu:
-      if (cpus.size() < 2) {
-        why_not = fmt::format("skipped: cross_cpu needs two CPUs, this process may use {}", cpus.size());
-        return std::nullopt;
-      }
-      return Placement{kind, only(cpus[0]), only(home), fmt::format("{},{}", cpus[0], home)};
-    case PlacementKind::unpinned:
-      return Placement{kind, startup_mask(), startup_mask(), "any"};
+  if (kind == PlacementKind::unpinned) return Placement{kind, startup_mask(), startup_mask(), "any"};
+  std::string error;
+  const Topology* topology = machine_topology(&error);
+  if (topology == nullptr) {
+    why_not = "skipped: " + error + ", so no pair of CPUs can be chosen";
+    return std::nullopt;
   }
-  why_not = "skipped: unknown placement";
-  return std::nullopt;
+  if (!topology->is_this_system()) {  // main refuses such a run; this keeps a library user honest too
+    why_not = "skipped: hwloc was told to load another machine's topology (HWLOC_SYNTHETIC or HWLOC_XMLFILE)";
+    return std::nullopt;
+  }
+  const PlacementPair chosen = choose_pair(*topology, kind);
+  if (!chosen.pair) {
+    why_not = chosen.why_not;
+    return std::nullopt;
+  }
+  Placement p = pinned_pair(chosen.pair->measuring, chosen.pair->partner);
+  p.kind = kind;
+  return p;
 }
 
 void pin_current_thread(const cpu_set_t& cpus) {
