@@ -25,6 +25,7 @@
 
 #include "measure/affinity.hpp"
 #include "measure/system_info.hpp"
+#include "c2c.hpp"
 #include "measure/placement_pairs.hpp"
 #include "measure/topology.hpp"
 #include "output_file.hpp"
@@ -55,9 +56,16 @@ options:
                      merge its results into the same file (docs/PYTHON.md)
   --topology[=DESCRIPTION]
                      print what each allowed CPU shares (core, last-level cache, package, NUMA
-                     node, from hwloc) and the pair of CPUs each relation would use, and exit;
-                     with DESCRIPTION, for hwloc's synthetic machine instead (for example
-                     --topology='pack:2 numa:1 l3:1 core:2 pu:2'): nothing is pinned from it
+                     node, CPU kind, from hwloc) and the pair of CPUs each placement would use
+                     (or why it is skipped), and exit; measures nothing. With DESCRIPTION, for
+                     hwloc's synthetic machine instead (for example
+                     --topology='pack:2 numa:1 l3:1 core:2 pu:2'); HWLOC_SYNTHETIC and
+                     HWLOC_XMLFILE work too. A measuring run refuses another machine's topology
+  --c2c-cpus=SPEC    the CPUs of the all-pairs matrix (family c2c): cores (default: one PU per
+                     core), all (every PU), or a list with an optional stride: 0-63:4, 0,2,8-11
+  --c2c-budget=SECONDS
+                     the time the whole matrix may take, both carriers (default 10, --quick 2);
+                     pairs beyond it are left unmeasured (null), sampled across every relation
   --count-instructions MECHANISM ROUNDS
                      run ROUNDS round trips of a one-thread MECHANISM and nothing else, with
                      callgrind's collection on only around them (scripts/instruction_gate.py)
@@ -81,6 +89,8 @@ struct Options {
   bool with_python = false;
   bool topology = false;        // --topology: print and exit
   std::string synthetic;        // --topology=DESCRIPTION
+  std::string c2c_cpus;         // --c2c-cpus
+  double c2c_budget_s = 0;      // --c2c-budget; 0: the mode's default
   std::string count_mechanism;  // --count-instructions
   std::uint64_t count_rounds = 0;
   std::vector<std::string> passthrough;  // everything else, for Google Benchmark
@@ -101,6 +111,12 @@ Options parse_options(int argc, char** argv) {
       o.topology = true;
     } else if (a.rfind("--topology=", 0) == 0) {
       o.topology = true, o.synthetic = a.substr(11);
+    } else if (a.rfind("--c2c-cpus=", 0) == 0) {
+      o.c2c_cpus = a.substr(11);
+    } else if (a.rfind("--c2c-budget=", 0) == 0) {
+      char* end = nullptr;
+      o.c2c_budget_s = std::strtod(a.c_str() + 13, &end);
+      if (*end != '\0' || !(o.c2c_budget_s > 0)) usage_error(fmt::format("bad --c2c-budget '{}': a number of seconds above 0", a.substr(13)));
     } else if (a == "--quick") {
       o.quick = true;
     } else if (a == "--with-python") {
@@ -224,10 +240,12 @@ int print_topology(const std::string& synthetic) {
     const auto chosen = bench_switch::choose_pair(*t, where);
     std::string what = chosen.why_not;
     if (where == bench_switch::PlacementKind::unpinned) what = "the scheduler chooses among the allowed CPUs";
-    if (chosen.pair)
-      what = fmt::format("cpus {},{}  ({}{})", chosen.pair->measuring, chosen.pair->partner,
-                         bench_switch::to_string(t->relation(chosen.pair->measuring, chosen.pair->partner)),
-                         chosen.pair->cross_numa ? ", two NUMA nodes" : "");
+    if (chosen.pair) {
+      const int a = chosen.pair->measuring, b = chosen.pair->partner;
+      const std::string kinds = t->place(a).kind.empty() ? "" : fmt::format(", {} and {}", t->place(a).kind, t->place(b).kind);
+      what = fmt::format("cpus {},{}  ({}{}{})", a, b, bench_switch::to_string(t->relation(a, b)),
+                         chosen.pair->cross_numa ? ", two NUMA nodes" : "", kinds);
+    }
     std::printf("%-14s %s\n", std::string(bench_switch::to_string(where)).c_str(), what.c_str());
   }
   return 0;
@@ -252,6 +270,11 @@ int main(int argc, char** argv) {
   }
   if (options.topology) return print_topology(options.synthetic);
   refuse_another_machine();
+  if (!options.c2c_cpus.empty()) {
+    if (const std::string error = bench_switch::check_c2c_cpus(options.c2c_cpus); !error.empty()) usage_error(error);
+    bench_switch::c2c_settings().cpus = options.c2c_cpus;
+  }
+  bench_switch::c2c_settings().budget_s = options.c2c_budget_s > 0 ? options.c2c_budget_s : options.quick ? 2 : 10;
   if (!options.count_mechanism.empty()) return count_instructions(options.count_mechanism, options.count_rounds);
   // A write to a reader that has gone (a FIFO, a pipe, a partner's pipe) must fail with EPIPE and
   // be reported, not kill the run with SIGPIPE.

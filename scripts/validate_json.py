@@ -29,7 +29,10 @@ FAMILY_COUNTERS = {
     "preemption_cost": ("resolved", "ns_direct_uncertainty", "outside_share"),
     "memory": ("rss_bytes_per_task", "virtual_bytes_per_task"),
     "contention": ("speedup",),
+    "c2c": ("pairs_measured", "pairs_total", "kernel_switches_per_switch"),
 }
+# Placements pinned to a pair of CPUs: their measured C++ entries say which, and what the two share.
+PINNED = {"same_cpu", "smt_sibling", "cross_cpu", "cross_llc", "cross_package", "cross_numa", "one_thread"}
 NATIVE_SWITCH_COUNTERS = ("ns_per_switch", "voluntary_switches_per_switch", "involuntary_switches_per_switch",
                           "cpu_utilisation", "switches")
 
@@ -58,6 +61,12 @@ def problems(data, require_families=()):
         wanted = FAMILY_COUNTERS.get(family, ())
         if family == "switch" and entry.get("language", "c++") == "c++":
             wanted = wanted + NATIVE_SWITCH_COUNTERS
+        if entry.get("language", "c++") == "c++" and entry.get("placement") in PINNED:
+            for key in ("cpus", "relation"):
+                if key not in entry:
+                    found.append(f"{name}: lacks the field '{key}' (its placement is a pinned pair)")
+        if family == "c2c" and "c2c" not in data.get("summaries", {}):
+            found.append(f"{name}: measured, but summaries.c2c holds no matrix")
         for key in wanted:
             value = entry.get(key)
             # An interval's bounds are null when a repetition had too few pairs of batches to give one.

@@ -29,7 +29,8 @@ struct PlacementFacts {
   std::vector<int> cpus;
   std::string relation;     // what the two share: same_cpu, smt_sibling, cross_cpu, cross_llc, cross_package
   bool cross_numa = false;  // the two are on different NUMA nodes
-  std::vector<std::string> numa, kinds;
+  std::vector<int> numa;
+  std::vector<std::string> kinds;
 };
 std::optional<PlacementFacts> placement_facts(PlacementKind kind);
 

@@ -148,10 +148,8 @@ std::vector<int> Topology::one_per_core() const {
 CpuPlace Topology::place(int cpu) const {
   const hwloc_obj_t p = impl_->pu(cpu);
   const auto index = [&](hwloc_obj_t x) { return x ? static_cast<int>(x->logical_index) : -1; };
-  char nodes[64];
-  hwloc_bitmap_list_snprintf(nodes, sizeof nodes, p->nodeset);
   return CpuPlace{cpu, index(impl_->ancestor(HWLOC_OBJ_CORE, p)), index(impl_->llc(p)),
-                  index(impl_->ancestor(HWLOC_OBJ_PACKAGE, p)), nodes, impl_->kind(p)};
+                  index(impl_->ancestor(HWLOC_OBJ_PACKAGE, p)), hwloc_bitmap_first(p->nodeset), impl_->kind(p)};
 }
 
 Relation Topology::relation(int a, int b) const {
@@ -206,7 +204,7 @@ std::string Topology::describe() const {
   for (const int c : cpus()) {
     const CpuPlace p = place(c);
     out += fmt::format("cpu {:>3}  core {:>3}  llc {:>3}  package {:>2}  numa {}{}\n", c, index(p.core), index(p.llc),
-                       index(p.package), p.numa, p.kind.empty() ? "" : "  kind " + p.kind);
+                       index(p.package), index(p.numa), p.kind.empty() ? "" : "  kind " + p.kind);
   }
   return out;
 }

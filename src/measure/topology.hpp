@@ -26,11 +26,12 @@ struct CpuPair {
 };
 
 // One PU as the topology places it: logical indices of its core, last-level cache and package
-// (-1 where hwloc knows none), its local NUMA node(s), and its CPU kind ("" unless the machine has
-// several kinds: hwloc's CoreType, e.g. IntelCore / IntelAtom, else "kind N" by efficiency rank).
+// (-1 where hwloc knows none), its local NUMA node (the first, where memory-side caches or HBM give
+// it several), and its CPU kind ("" unless the machine has several kinds: hwloc's CoreType, e.g.
+// IntelCore / IntelAtom, else "kind N" by efficiency rank).
 struct CpuPlace {
-  int cpu = -1, core = -1, llc = -1, package = -1;
-  std::string numa, kind;
+  int cpu = -1, core = -1, llc = -1, package = -1, numa = -1;
+  std::string kind;
 };
 
 class Topology {

@@ -13,7 +13,7 @@ CONTEXT = {"tool": "bench_switch", "schema_version": 1, "language": "c++", "git_
            "virtualization": {}, "mitigations": {}}
 ENTRY = {"name": "switch/thread_futex/same_cpu/manual_time", "run_type": "iteration", "family": "switch",
          "mechanism": "thread_futex", "kind": "preemptive", "task": "thread", "placement": "same_cpu",
-         "language": "c++", "params": {}, "unit": "ns per one-way switch", "real_time": 2000.0,
+         "cpus": [1, 1], "relation": "same_cpu", "language": "c++", "params": {}, "unit": "ns per one-way switch", "real_time": 2000.0,
          "ns_per_switch": 2000.0, "kernel_switches_per_switch": 1.0, "voluntary_switches_per_switch": 1.0,
          "involuntary_switches_per_switch": 0.0, "cpu_utilisation": 1.0, "switches": 1000}
 DOC = {"context": {"bench_switch": CONTEXT}, "benchmarks": [ENTRY]}
@@ -33,6 +33,19 @@ def test_each_shortfall_is_named():
     assert any("'placement'" in p for p in found)
     assert any("kernel_switches_per_switch" in p for p in found)
     assert any("granularity" in p for p in found)
+
+
+def test_a_pinned_entry_must_say_its_cpus_and_a_c2c_entry_its_matrix():
+    doc = copy.deepcopy(DOC)
+    del doc["benchmarks"][0]["cpus"]
+    doc["benchmarks"].append(dict(ENTRY, name="c2c/thread_futex/all_pairs", family="c2c", placement="all_pairs",
+                                  pairs_measured=3, pairs_total=3))
+    found = validate_json.problems(doc)
+    assert any("lacks the field 'cpus'" in p for p in found)
+    assert any("summaries.c2c holds no matrix" in p for p in found)
+    doc["summaries"] = {"c2c": {"cpus": []}}
+    doc["benchmarks"][0]["cpus"] = [1, 1]
+    assert validate_json.problems(doc) == []
 
 
 def test_a_failed_benchmark_fails_and_a_skip_does_not():

@@ -1,0 +1,178 @@
+// Family `c2c`: one kernel handoff between every pair of the chosen CPUs, for two carriers: the
+// busy-spin turn word (one cache line bouncing between two cores, core-to-core-latency's figure)
+// and the futex wake-up (the same handoff with the kernel putting the waiter to sleep and waking
+// it). One entry per carrier, `c2c/<mechanism>/all_pairs`: its figure is the median cell, in ns
+// per one-way handoff; summaries.c2c holds the matrices, the CPUs' places, and what was sampled.
+#include "c2c.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "experiments/core_to_core.hpp"
+#include "measure/paired_batches.hpp"
+#include "measure/placement_pairs.hpp"
+#include "registry.hpp"
+
+namespace bench_switch {
+
+C2cSettings& c2c_settings() {
+  static C2cSettings s;
+  return s;
+}
+
+std::string check_c2c_cpus(const std::string& spec) {
+  std::string error;
+  const Topology* t = machine_topology(&error);
+  if (t != nullptr) c2c_cpus(*t, spec, error);
+  return error;
+}
+
+namespace {
+constexpr const char* kCarriers[] = {"thread_spin", "thread_futex"};
+
+// The matrices measured in this run, by mechanism, for the summary.
+std::map<std::string, C2cMatrix>& measured() {
+  static std::map<std::string, C2cMatrix> m;
+  return m;
+}
+
+bool measures_one_cpu(const Mechanism& m) {
+  return std::any_of(m.placements.begin(), m.placements.end(),
+                     [](const auto& p) { return p.first == PlacementKind::same_cpu && p.second.empty(); });
+}
+
+void BM_C2c(benchmark::State& state, const Mechanism& m) {
+  std::string error;
+  const Topology* t = machine_topology(&error);
+  if (t == nullptr) return skip(state, "skipped: " + error);
+  const std::vector<int> cpus = c2c_cpus(*t, c2c_settings().cpus, error);
+  if (cpus.size() < 2) return skip(state, fmt::format("skipped: the matrix needs two CPUs, --c2c-cpus={} gives {}", c2c_settings().cpus, cpus.size()));
+  const auto order = c2c_pair_order(*t, cpus, measures_one_cpu(m));
+  C2cMatrix matrix;
+  for (auto _ : state) {
+    matrix = measure_c2c(m, cpus, order, c2c_settings().budget_s / std::size(kCarriers));
+    std::vector<double> cells;
+    for (const auto& row : matrix.cells)
+      for (const auto& cell : row)
+        if (cell) cells.push_back(cell->median_ns);
+    if (cells.empty()) return state.SkipWithError(("no pair could be measured: " + matrix.failure).c_str());
+    // The entry's figure: the median cell (the summary holds them all).
+    state.SetIterationTime(median_interval(cells).median * 1e-9);
+  }
+  double ksw = 0;
+  for (const auto& row : matrix.cells)
+    for (const auto& cell : row)
+      if (cell) ksw += cell->kernel_switches_per_switch;
+  auto& c = state.counters;
+  c["pairs_total"] = static_cast<double>(matrix.pairs_total);
+  c["pairs_measured"] = static_cast<double>(matrix.pairs_measured);
+  c["matrix_s"] = matrix.elapsed_s;
+  c["kernel_switches_per_switch"] = ksw / static_cast<double>(matrix.pairs_measured);
+  measured()[std::string(m.name)] = std::move(matrix);
+}
+
+nlohmann::json matrix_of(const C2cMatrix& m, double C2cCell::*field) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& row : m.cells) {
+    nlohmann::json r = nlohmann::json::array();
+    for (const auto& cell : row) r.push_back(cell ? nlohmann::json((*cell).*field) : nlohmann::json());
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+// summaries.c2c (docs/JSON.md): the CPUs in matrix order with their places, one matrix per carrier.
+nlohmann::json c2c_summary(const nlohmann::json&) {
+  if (measured().empty()) return nullptr;
+  const Topology* t = machine_topology();
+  nlohmann::json out;
+  const C2cMatrix& any = measured().begin()->second;
+  nlohmann::json cpus = nlohmann::json::array(), relation = nlohmann::json::array();
+  for (const int a : any.cpus) {
+    const CpuPlace p = t->place(a);
+    cpus.push_back({{"cpu", a}, {"core", p.core}, {"llc", p.llc}, {"package", p.package}, {"numa", p.numa},
+                    {"kind", p.kind.empty() ? nlohmann::json() : nlohmann::json(p.kind)}});
+    nlohmann::json row = nlohmann::json::array();
+    for (const int b : any.cpus) row.push_back(to_string(t->relation(a, b)));
+    relation.push_back(row);
+  }
+  out["cpus"] = cpus;
+  out["relation"] = relation;
+  out["pus"] = c2c_settings().cpus == "cores" ? "one per core" : c2c_settings().cpus;
+  out["budget_s"] = c2c_settings().budget_s;
+  double elapsed = 0;
+  std::size_t total = 0, done = 0;
+  for (const auto& [name, m] : measured()) {
+    const std::string carrier = name.substr(name.find('_') + 1);
+    nlohmann::json& entry = out["carriers"][carrier];
+    entry["mechanism"] = name;
+    entry["what"] = fmt::format("{}: ns per one-way handoff, measuring task on the row's CPU, partner on the column's; "
+                                "each pair measured once (median of {} batches, interval [lo, hi])",
+                                find_mechanism(name)->summary, 7);
+    entry["unit"] = "ns per one-way handoff";
+    entry["median_ns"] = matrix_of(m, &C2cCell::median_ns);
+    entry["lo_ns"] = matrix_of(m, &C2cCell::lo_ns);
+    entry["hi_ns"] = matrix_of(m, &C2cCell::hi_ns);
+    entry["kernel_switches_per_switch"] = matrix_of(m, &C2cCell::kernel_switches_per_switch);
+    entry["pairs_total"] = m.pairs_total, entry["pairs_measured"] = m.pairs_measured;
+    if (!m.failure.empty()) entry["failure"] = m.failure;
+    elapsed += m.elapsed_s, total += m.pairs_total, done += m.pairs_measured;
+  }
+  out["elapsed_s"] = elapsed;
+  out["pairs_total"] = total;
+  out["pairs_measured"] = done;
+  out["sampled"] = done < total;
+  return out;
+}
+
+// What the matrix shows here: each carrier's median over the pairs of each relation.
+std::optional<Finding> c2c_by_relation(const nlohmann::json& doc) {
+  const auto& c2c = doc["summaries"].value("c2c", nlohmann::json());
+  if (!c2c.is_object()) return std::nullopt;
+  std::vector<std::string> parts, names;
+  for (const auto& [carrier, m] : c2c["carriers"].items()) {
+    std::map<std::string, std::vector<double>> by;
+    for (std::size_t i = 0; i < m["median_ns"].size(); ++i)
+      for (std::size_t j = 0; j < m["median_ns"][i].size(); ++j)
+        if (m["median_ns"][i][j].is_number()) by[c2c["relation"][i][j].get<std::string>()].push_back(m["median_ns"][i][j]);
+    std::vector<std::string> rel;
+    for (const auto& [relation, values] : by) {
+      const MedianInterval mi = median_interval(values);
+      rel.push_back(fmt::format("{} {:.0f} ns ({} pair{}{})", relation, mi.median, values.size(), values.size() == 1 ? "" : "s",
+                                values.size() > 1 ? fmt::format(", {:.0f}–{:.0f}", mi.lo, mi.hi) : ""));
+    }
+    std::string joined;
+    for (const auto& r : rel) joined += (joined.empty() ? "" : "; ") + r;
+    parts.push_back(fmt::format("{}: {}", carrier, joined));
+    names.push_back(fmt::format("c2c/{}/all_pairs", m.value("mechanism", "")));
+  }
+  std::string text = "between CPUs, per one-way handoff, the median cell of each relation — ";
+  for (std::size_t i = 0; i < parts.size(); ++i) text += (i ? "; and " : "") + parts[i];
+  if (c2c.value("sampled", false))
+    text += fmt::format(" (sampled: {} of {} pairs within the {:.0f} s budget)", c2c.value("pairs_measured", 0),
+                        c2c.value("pairs_total", 0), c2c.value("budget_s", 0.0));
+  return Finding{text, names, true};
+}
+
+const bool registered = [] {
+  describe_family("c2c", {"ns per one-way handoff between two CPUs: the median cell of the all-pairs matrix (summaries.c2c)",
+                          {{"pairs_measured", "pairs"}, {"kernel_switches_per_switch", "ksw"}}});
+  add_summary("c2c", c2c_summary);
+  add_finding("c2c_by_relation", c2c_by_relation);
+  for (const char* name : kCarriers) {
+    const Mechanism* m = find_mechanism(name);
+    const std::string bench = fmt::format("c2c/{}/all_pairs", name);
+    EntryFields fields{"c2c", name, std::string(to_string(m->kind)), std::string(m->task), "all_pairs",
+                       "ns per one-way handoff: the median over the matrix's cells (summaries.c2c holds every cell)", {}};
+    // One matrix per run: its own budget (--c2c-budget) bounds it, not Google Benchmark's minimum time.
+    add_benchmark(bench, fields, [m](benchmark::State& s) { BM_C2c(s, *m); })->Iterations(1)->Repetitions(1);
+    mark_quick(bench);
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace bench_switch
