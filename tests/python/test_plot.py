@@ -15,6 +15,7 @@ import pytest
 
 import bsjson
 import plot
+from charts import common, granularity, overhead
 
 SCRIPT = pathlib.Path(plot.__file__).resolve()
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "plot"
@@ -96,7 +97,7 @@ def test_overhead_flags_kernel_switch_counts_that_contradict_the_kind(single):
 
 def test_kernel_switch_note_rules():
     def note(kind, placement, k):
-        return plot.kernel_switch_note(plot.Point({"kind": kind, "placement": placement,
+        return overhead.kernel_switch_note(common.Point({"kind": kind, "placement": placement,
                                                    "kernel_switches_per_switch": k}, 1.0))[1]
     assert note("cooperative", "one_thread", 0.06) and not note("cooperative", "one_thread", 0.04)
     assert note("preemptive", "same_cpu", 1.31) and note("preemptive", "same_cpu", 0.69)
@@ -122,11 +123,11 @@ def test_granularity_marks_breakeven_and_timeslice(single):
 
 
 def test_interpolated_breakeven():
-    pts = [(10.0, plot.Point({}, 50.0)), (100.0, plot.Point({}, 95.0)), (1000.0, plot.Point({}, 99.5))]
-    assert plot.interpolate_crossing(pts, 90) == pytest.approx(10 * 10 ** (40 / 45))
-    assert plot.interpolate_crossing(pts, 99) == pytest.approx(100 * 10 ** (4 / 4.5))
-    assert plot.interpolate_crossing(pts, 99.9) is None
-    assert plot.interpolate_crossing(pts, 40) == 10.0
+    pts = [(10.0, common.Point({}, 50.0)), (100.0, common.Point({}, 95.0)), (1000.0, common.Point({}, 99.5))]
+    assert granularity.interpolate_crossing(pts, 90) == pytest.approx(10 * 10 ** (40 / 45))
+    assert granularity.interpolate_crossing(pts, 99) == pytest.approx(100 * 10 ** (4 / 4.5))
+    assert granularity.interpolate_crossing(pts, 99.9) is None
+    assert granularity.interpolate_crossing(pts, 40) == 10.0
 
 
 def test_timeslices_show_advertised_values(single):
