@@ -13,6 +13,9 @@ CHART_MODULES = (
     "memory",
     "contention",
     "trend",
+    "latency",
+    "batch_means",
+    "c2c",
 )
 
 CHARTS = tuple(importlib.import_module(f"{__name__}.{module}").CHART for module in CHART_MODULES)

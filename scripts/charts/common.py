@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import bsjson
 
 KIND_ORDER = ("preemptive", "cooperative", "baseline")
-PLACEMENT_ORDER = ("same_cpu", "cross_cpu", "unpinned", "one_thread")
+# Placements in order of distance between the two tasks (issue 11), the scheduler's choice after them.
+PLACEMENT_ORDER = ("same_cpu", "smt_sibling", "cross_cpu", "cross_llc", "cross_package", "cross_numa",
+                   "unpinned", "one_thread")
 KIND_TITLE = {"preemptive": "PREEMPTIVE  (the kernel switches)",
               "cooperative": "COOPERATIVE  (user space switches)",
               "baseline": "BASELINE  (no switch)"}
@@ -137,6 +139,12 @@ def counter(name):
     return lambda entry: number(entry.get(name))
 
 
+def rep_median(entries, name):
+    """The median of counter `name` over `entries` (the repetitions), or None where none has it."""
+    values = [v for v in (number(e.get(name)) for e in entries) if v is not None]
+    return statistics.median(values) if values else None
+
+
 def real_time_ns(entry):
     """`real_time` in ns, whatever `time_unit` says."""
     value = number(entry.get("real_time"))
@@ -161,6 +169,11 @@ def is_python(entry, run):
 
 def mechanism(entry):
     return str(entry.get("mechanism") or group_name(entry))
+
+
+def placement_rank(placement):
+    """Where a placement sorts: PLACEMENT_ORDER, then any other placement."""
+    return PLACEMENT_ORDER.index(placement) if placement in PLACEMENT_ORDER else len(PLACEMENT_ORDER)
 
 
 def group_entries(entries):

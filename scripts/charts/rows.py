@@ -1,9 +1,10 @@
 """Row charts (overhead, spawn, memory): one row per mechanism and placement, grouped under a heading
 per kind, a marker with whiskers per file."""
+import re
 from dataclasses import dataclass, field
 
-from .common import (KIND_COLOUR, KIND_ORDER, KIND_TITLE, PLACEMENT_ORDER, PYTHON_COLOUR, RUN_COLOURS,
-                     entry_label, is_python, mechanism, params_text, points, whiskers)
+from .common import (KIND_COLOUR, KIND_ORDER, KIND_TITLE, PYTHON_COLOUR, RUN_COLOURS,
+                     entry_label, is_python, mechanism, params_text, placement_rank, points, whiskers)
 
 
 @dataclass
@@ -36,19 +37,38 @@ def collect_rows(runs, family, value, spread, force_placement=False):
 
 def layout_rows(rows):
     """[("heading", kind) | ("row", Row)]: kinds in KIND_ORDER, within a kind placements in
-    PLACEMENT_ORDER, within a placement most expensive first."""
+    PLACEMENT_ORDER, within a placement most expensive first, companions together (COMPANIONS)."""
     kinds = sorted({r.kind for r in rows}, key=lambda k: (KIND_ORDER + (k,)).index(k))
     layout = []
     for kind in kinds:
         members = [r for r in rows if r.kind == kind]
-        members.sort(key=lambda r: (placement_rank(r.key[1]), -next(iter(r.points.values())).value))
+        dearest = {}
+        for r in members:
+            group = (r.key[1], companion(r))
+            dearest[group] = max(dearest.get(group, 0.0), first_value(r))
+
+        def order(r):
+            group = companion(r)
+            top = first_value(r) if group is None else dearest[(r.key[1], group)]
+            return placement_rank(r.key[1]), -top, -1 if group is None else group, -first_value(r)
+        members.sort(key=order)
         layout.append(("heading", kind))
         layout += [("row", r) for r in members]
     return layout
 
 
-def placement_rank(placement):
-    return PLACEMENT_ORDER.index(placement) if placement in PLACEMENT_ORDER else len(PLACEMENT_ORDER)
+# Rows a reader compares with each other, whatever their figures: Asio's event loop (C++) beside
+# Python's asyncio. Within a placement, a group sits together where its dearest member would sort.
+COMPANIONS = (re.compile(r"(^|_)(asio|asyncio)(_|$)"),)
+
+
+def companion(row):
+    """The index of the row's group in COMPANIONS, or None."""
+    return next((j for j, pattern in enumerate(COMPANIONS) if pattern.search(row.key[0])), None)
+
+
+def first_value(row):
+    return next(iter(row.points.values())).value
 
 
 def row_style(row, run_index, several):
@@ -58,9 +78,10 @@ def row_style(row, run_index, several):
             "markerfacecolor": "white" if row.python else colour, "markersize": 7 if row.python else 6.5}
 
 
-def draw_rows(ax, layout, runs, value_fmt, annotate=None):
+def draw_rows(ax, layout, runs, value_fmt, annotate=None, tail=None):
     """Markers with whiskers, one row per mechanism, headings per kind; y labels from the data;
-    each value printed beside its marker, with `annotate`'s note after it."""
+    each value printed beside its marker, with `annotate`'s note after it; `tail(point)`, where it
+    gives a value, is drawn as a ▼ joined to the marker by a dotted line (the p99 of the overhead chart)."""
     several = len(runs) > 1
     offset = 0.6 / len(runs) if several else 0.0
     labels, y_of, previous = [], {}, None
@@ -78,10 +99,14 @@ def draw_rows(ax, layout, runs, value_fmt, annotate=None):
         for slot, (i, p) in enumerate(sorted(item.points.items())):
             yy = y + (slot - (len(present) - 1) / 2) * offset     # centred on the row's label
             err = whiskers([p], log=True)
-            ax.errorbar([p.value], [yy], xerr=err, capsize=3, elinewidth=1.2, linestyle="none",
-                        **row_style(item, i, several))
+            style = row_style(item, i, several)
+            ax.errorbar([p.value], [yy], xerr=err, capsize=3, elinewidth=1.2, linestyle="none", **style)
+            far = tail(p) if tail else None
+            if far is not None:
+                ax.plot([p.value, far], [yy, yy], linestyle=":", linewidth=1, color=style["color"])
+                ax.plot([far], [yy], **TAIL_STYLE, color=style["color"])
             note, alarm = annotate(p) if annotate else ("", False)
-            ax.annotate(f"{value_fmt(p.value)}   {note}".rstrip(), (max(p.value, p.hi or 0), yy),
+            ax.annotate(f"{value_fmt(p.value)}   {note}".rstrip(), (max(p.value, p.hi or 0, far or 0), yy),
                         xytext=(8, 0), textcoords="offset points", va="center", fontsize=7.5,
                         color="#c0392b" if alarm else "#444444", fontweight="bold" if alarm else "normal")
     ax.set_yticks(range(len(layout)), labels)
@@ -94,6 +119,10 @@ def draw_rows(ax, layout, runs, value_fmt, annotate=None):
     return y_of
 
 
+TAIL_STYLE = {"marker": "v", "markersize": 6, "markeredgecolor": "black", "markeredgewidth": 0.5,
+              "linestyle": "none"}
+
+
 def row_values(layout):
     vals = []
     for what, item in layout:
@@ -103,8 +132,9 @@ def row_values(layout):
     return vals
 
 
-def rows_legend(ax, runs, layout):
-    """Legend: files (several runs) or kinds, plus the Python marker where Python rows exist."""
+def rows_legend(ax, runs, layout, extra=()):
+    """Legend: files (several runs) or kinds, plus the Python marker where Python rows exist, then
+    the `extra` handles."""
     from matplotlib.lines import Line2D
     rows = [item for what, item in layout if what == "row"]
     handles = []
@@ -117,6 +147,7 @@ def rows_legend(ax, runs, layout):
                               markerfacecolor="white", linestyle="none", label="Python mechanism (py)"))
         if not all(r.python for r in rows):
             handles.append(Line2D([], [], color="#333333", marker="o", linestyle="none", label="C++ mechanism"))
+    handles += extra
     if handles:     # rows run from dear (top right) to cheap (bottom left): bottom right is free
         ax.legend(handles=handles, loc="lower right")
 
