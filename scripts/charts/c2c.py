@@ -8,6 +8,7 @@ import re
 from .common import Chart, Drawing, NoData, number, pyplot, wants_log
 
 ANNOTATE_UP_TO = 16          # CPUs: beyond this a cell is too small for its value
+INTERVAL_UP_TO = 8           # CPUs: up to this, the pair's interval (lo_ns-hi_ns) under its value
 # Group boundaries, widest first: the line drawn between two neighbours is that of the widest group
 # they do not share.
 GROUPS = (("numa", "NUMA node", {"color": "black", "linewidth": 3.2}),
@@ -87,7 +88,10 @@ def draw_heatmap(c2c, cpus, carrier, medians, title):
     fig.suptitle(title, fontweight="bold")
     ax = fig.add_subplot()
     info = c2c["carriers"][carrier]
-    ax.set_title(f"{info.get('what', '')}\nmedian per pair, {info.get('unit', 'ns')}; hatched: not measured"
+    intervals = [matrix(info.get(key), n) for key in ("lo_ns", "hi_ns")] if n <= INTERVAL_UP_TO else [None]
+    with_interval = all(m is not None for m in intervals)
+    ax.set_title(f"{info.get('what', '')}\nmedian per pair" + (", under it its interval lo–hi" if with_interval else "")
+                 + f", {info.get('unit', 'ns')}; hatched: not measured"
                  f"\n{coverage(c2c)}", color="#444444")
     log = wants_log(values)
     norm = (matplotlib.colors.LogNorm if log else matplotlib.colors.Normalize)(min(values), max(values))
@@ -102,8 +106,11 @@ def draw_heatmap(c2c, cpus, carrier, medians, title):
                                                           edgecolor="#aaaaaa", hatch="///", linewidth=0))
             elif n <= ANNOTATE_UP_TO:
                 light = norm(float(v)) > 0.6          # viridis is light at the top: dark text there
-                ax.text(j, i, cell_text(float(v)), ha="center", va="center",
-                        fontsize=8 if n <= 8 else 6.5, color="black" if light else "white")
+                text = cell_text(float(v))
+                if with_interval and intervals[0][i][j] is not None and intervals[1][i][j] is not None:
+                    text += f"\n{cell_text(float(intervals[0][i][j]))}–{cell_text(float(intervals[1][i][j]))}"
+                ax.text(j, i, text, ha="center", va="center", fontsize=8 if n <= 8 else 6.5,
+                        color="black" if light else "white")
     handles = {}
     for i, name, style in boundaries(cpus):
         ax.axvline(i - 0.5, **style)

@@ -40,21 +40,23 @@ def medians(path, family):
     return bsjson.aggregate(bsjson.load(path), "median", family)
 
 
-@pytest.fixture(scope="module")
-def single(tmp_path_factory):
-    out = tmp_path_factory.mktemp("single")
-    result = run_plot(FULL, "-o", out)
+def draw_into(tmp_path_factory, folder, *inputs):
+    """Every chart of `inputs` drawn into a new folder; (folder, the finished process)."""
+    out = tmp_path_factory.mktemp(folder)
+    result = run_plot(*inputs, "-o", out)
     assert result.returncode == 0, result.stderr
     return out, result
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    return draw_into(tmp_path_factory, "single", FULL)
 
 
 @pytest.fixture(scope="module")
 def several(tmp_path_factory):
     """Given newest first on purpose: the trend must order by context.date, not by argument."""
-    out = tmp_path_factory.mktemp("several")
-    result = run_plot(SECOND, PYTHON_RUN, FULL, "-o", out)
-    assert result.returncode == 0, result.stderr
-    return out, result
+    return draw_into(tmp_path_factory, "several", SECOND, PYTHON_RUN, FULL)
 
 
 def test_fixtures_match_their_generator():

@@ -13,7 +13,7 @@ import pytest
 
 import plot
 from charts import common, distribution, rows
-from test_plot import FIXTURES, FULL, run_plot, svg_text
+from test_plot import FIXTURES, FULL, draw_into, run_plot, svg_text
 
 LATENCY, C2C_SMALL = FIXTURES / "latency.json", FIXTURES / "c2c_2x2.json"
 NEW_CHARTS = ("latency_same_cpu", "latency_smt_sibling", "latency_cross_cpu", "latency_unpinned",
@@ -22,10 +22,7 @@ NEW_CHARTS = ("latency_same_cpu", "latency_smt_sibling", "latency_cross_cpu", "l
 
 @pytest.fixture(scope="module")
 def drawn(tmp_path_factory):
-    out = tmp_path_factory.mktemp("latency")
-    result = run_plot(LATENCY, "-o", out)
-    assert result.returncode == 0, result.stderr
-    return out, result
+    return draw_into(tmp_path_factory, "latency", LATENCY)
 
 
 def load(path):
@@ -132,6 +129,7 @@ def test_c2c_heatmaps_label_cpus_mark_groups_and_say_the_unit(drawn):
     assert "partner CPU (OS number)" in text and "measuring CPU (OS number)" in text
     for value in ("21.5", "52.1", "130", "128"):
         assert value in text.splitlines(), value
+    assert "20.4–23.2" in text.splitlines()                # the pair's interval, under its value
     assert "boundary between cores" in text and "boundary between NUMA nodes" in text
     assert "9120" in svg_text(out / "c2c_futex.svg").splitlines()
 
