@@ -297,3 +297,12 @@ def test_help_explains_every_option():
     assert result.returncode == 0
     for option in ("-o DIR", "--trend REGEX", "--whiskers", "--charts LIST", "--dpi", "--traceback"):
         assert option in result.stdout, option
+
+
+def test_every_chart_module_is_in_the_list_under_its_own_name():
+    """A chart is one file in scripts/charts/ and one line in its CHART_MODULES: neither without the other."""
+    import charts
+    helpers = {"__init__", "common", "rows", "curves", "distribution", "output"}
+    modules = {p.stem for p in (SCRIPT.parent / "charts").glob("*.py")} - helpers
+    assert modules == set(charts.CHART_MODULES)
+    assert [c.name for c in charts.CHARTS] == list(charts.CHART_MODULES)
