@@ -65,6 +65,11 @@ PROG = "compare.py"
 MIN_REPETITIONS = 3        # fewer repetitions per side than this: never judged
 MIN_HISTORY = 3            # fewer recorded runs than this: never judged
 MIN_ROUNDS = 9             # A/B rounds per set
+# What is judged of each benchmark (--metric): `real_time` (the mean per switch of a repetition, whose
+# median over the repetitions is shown), or a percentile of the single handoffs a repetition sampled,
+# from its latency counter (docs/JSON.md); the statistics are the same.
+METRICS = {"median": None, "p50": "latency_p50_ns", "p90": "latency_p90_ns", "p99": "latency_p99_ns",
+           "p999": "latency_p999_ns", "max": "latency_max_ns"}
 
 # Verdicts of one benchmark.
 SLOWER = "SLOWER"          # significant and beyond both floors: a regression
@@ -82,12 +87,15 @@ AB = ("A (old)", "B (new)", "A", "B")
 
 @dataclass
 class Run:
-    """One run's timings: benchmark -> real_time in ns, one value per repetition (or round)."""
+    """One run's timings: benchmark -> the judged metric in ns (real_time, or a latency percentile
+    with --metric), one value per repetition (or round)."""
     path: str
     data: dict
     samples: dict
     skipped: dict = field(default_factory=dict)   # benchmark -> error_message
     failed: dict = field(default_factory=dict)    # benchmark -> error_message
+    lacking: dict = field(default_factory=dict)   # benchmark -> why the metric is not there
+    by_metric: dict = field(default_factory=dict)  # metric -> samples, every metric the run has
 
 
 @dataclass
@@ -114,38 +122,57 @@ class Report:
     missing: dict = field(default_factory=dict)
     skipped: dict = field(default_factory=dict)
     failed: dict = field(default_factory=dict)
+    lacking: dict = field(default_factory=dict)
+    metric: str = "median"
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading runs
 
-def read_run(path):
-    """The timings of the bench_switch JSON at `path`; BadInput if it is not one."""
+def metric_value(entry, metric):
+    """The entry's value of `metric` in ns: real_time (BadInput if it is not a number), or the
+    latency counter's value (None where the entry has none)."""
+    if METRICS[metric] is None:
+        return bsjson.real_time_ns(entry)
+    value = entry.get(METRICS[metric])
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def read_run(path, metric="median"):
+    """The timings of the bench_switch JSON at `path`, `metric` judged; BadInput if it is not one."""
     data = bsjson.load(path)
     if not all(isinstance(b, dict) for b in data["benchmarks"]):
         raise bsjson.BadInput(f"{path}: an entry of 'benchmarks' is not an object")
-    samples, medians, skipped, failed = {}, {}, {}, {}
+    by_metric, medians, skipped, failed = ({m: {} for m in METRICS}, {m: {} for m in METRICS}, {}, {})
     try:
         for e in bsjson.iterations(data):
-            samples.setdefault(bsjson.run_name(e), []).append(bsjson.real_time_ns(e))
+            for m in METRICS:
+                by_metric[m].setdefault(bsjson.run_name(e), []).append(metric_value(e, m))
         for e in bsjson.aggregate(data, "median"):
-            medians[bsjson.run_name(e)] = [bsjson.real_time_ns(e)]
+            for m in METRICS:
+                medians[m][bsjson.run_name(e)] = [metric_value(e, m)]
     except bsjson.BadInput as e:
         raise bsjson.BadInput(f"{path}: {e}") from None
     # A run written with --benchmark_report_aggregates_only has no repetitions: its median stands in
     # as one sample, enough to show the change, not to test it.
-    for name, median in medians.items():
-        samples.setdefault(name, median)
+    for m in METRICS:
+        for name, median in medians[m].items():
+            by_metric[m].setdefault(name, median)
     for e in data["benchmarks"]:
         if bsjson.is_skipped(e):
             skipped[bsjson.run_name(e)] = str(e.get("error_message", ""))
         elif bsjson.is_failed(e):
             failed[bsjson.run_name(e)] = str(e.get("error_message", "")) or "error_occurred"
-    for name in failed:
-        samples.pop(name, None)          # one failed repetition spoils the benchmark
-    for name in samples:
+    # A benchmark whose repetitions lack the counter has no value of that metric: it is listed as not
+    # comparable, never judged on what it has.
+    lacking = {name: f"no {METRICS[metric]} counter" for name, values in by_metric[metric].items()
+               if None in values and name not in failed}
+    for m in METRICS:
+        by_metric[m] = {name: v for name, v in by_metric[m].items() if None not in v and name not in failed}
+    samples = by_metric[metric]          # one failed repetition spoils the benchmark
+    for name in [*samples, *lacking]:
         skipped.pop(name, None)
-    return Run(path, data, samples, skipped, failed)
+    return Run(path, data, samples, skipped, failed, lacking, by_metric)
 
 
 def describe(run):
@@ -289,11 +316,11 @@ def judge_history(name, old, new, opts):
 
 def compare(old, new, judge, opts, title, labels):
     """Every benchmark of the two runs, judged by `judge` or listed as new, missing, skipped, failed."""
-    report = Report(title, labels)
-    names = list(dict.fromkeys([*old.samples, *old.skipped, *old.failed,
-                                *new.samples, *new.skipped, *new.failed]))
+    report = Report(title, labels, metric=opts.metric)
+    names = list(dict.fromkeys([*old.samples, *old.skipped, *old.failed, *old.lacking,
+                                *new.samples, *new.skipped, *new.failed, *new.lacking]))
     for name in names:
-        in_old = name in old.samples or name in old.skipped or name in old.failed
+        in_old = name in old.samples or name in old.skipped or name in old.failed or name in old.lacking
         was = ("skipped" if name in old.skipped else "failed" if name in old.failed else "")
         if name in new.failed:
             report.failed[name] = new.failed[name]
@@ -301,16 +328,28 @@ def compare(old, new, judge, opts, title, labels):
             report.skipped[name] = new.skipped[name]
         elif name in new.samples and name in old.samples:
             report.rows.append(judge(name, old.samples[name], new.samples[name], opts))
-        elif name in new.samples:
+        elif name in new.lacking and (name in old.samples or name in old.lacking):
+            report.lacking[name] = f"{new.lacking[name]} in {labels[3]}"
+        elif name in old.lacking and name in new.samples:
+            report.lacking[name] = f"{old.lacking[name]} in {labels[2]}"
+        elif name in new.samples or name in new.lacking:
             report.new[name] = f"{was} in {labels[2]}" if was else ""
         elif in_old:
             report.missing[name] = f"{was} in {labels[2]}" if was else ""
     return report
 
 
+def metric_title(title, opts):
+    """The report's title, naming the metric when it is not the default."""
+    if opts.metric == "median":
+        return title
+    return f"{title} [metric: {opts.metric} of the single handoffs, counter {METRICS[opts.metric]}]"
+
+
 def compare_files(old, new, opts):
     """BASELINE.json against CURRENT.json: unpaired repetitions."""
-    report = compare(old, new, judge_unpaired, opts, f"{describe(old)} -> {describe(new)}", FILES)
+    report = compare(old, new, judge_unpaired, opts, metric_title(f"{describe(old)} -> {describe(new)}", opts),
+                     FILES)
     report.warnings = machine_warnings(old, new)
     return confirm_by_rerun(report, old, new, judge_unpaired, opts)
 
@@ -332,7 +371,7 @@ def find_baseline(folder, run, opts):
         raise bsjson.BadInput(f"{folder}: no such baseline directory")
     path = baseline_path(folder, run)
     if os.path.exists(path):
-        return read_run(path)
+        return read_run(path, opts.metric)
     line = (f"no baseline for this machine: {path} does not exist (fingerprint "
             f"'{bsjson.fingerprint(run.data)}'); create it with --update-baseline")
     if not opts.report_only:
@@ -360,12 +399,24 @@ def update_baseline(folder, run):
 
 
 def run_summary(run):
-    """One history line: the run's date, revision, machine, and each benchmark's median in ns."""
+    """One history line: the run's date, revision, machine, and each benchmark's median in ns; where
+    benchmarks carry latency counters, `latency_ns`: metric -> benchmark -> median over repetitions."""
     ctx = bsjson.bs_context(run.data)
-    return {"date": run.data["context"].get("date", "?"), "git_revision": ctx.get("git_revision", "?"),
-            "fingerprint": bsjson.fingerprint(run.data),
-            "recorded": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "median_ns": {name: statistics.median(v) for name, v in run.samples.items()}}
+    summary = {"date": run.data["context"].get("date", "?"), "git_revision": ctx.get("git_revision", "?"),
+               "fingerprint": bsjson.fingerprint(run.data),
+               "recorded": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "median_ns": {name: statistics.median(v) for name, v in run.by_metric["median"].items()}}
+    latency = {m: {name: statistics.median(v) for name, v in run.by_metric[m].items()}
+               for m in METRICS if METRICS[m] and run.by_metric.get(m)}
+    if latency:
+        summary["latency_ns"] = latency
+    return summary
+
+
+def recorded(record, metric):
+    """benchmark -> the value of `metric` a history record holds ({} where it holds none)."""
+    values = record["median_ns"] if metric == "median" else (record.get("latency_ns") or {}).get(metric)
+    return values if isinstance(values, dict) else {}
 
 
 def read_history(path):
@@ -415,14 +466,17 @@ def compare_history(run, records, opts):
     last = [r for r in records if r.get("fingerprint", fp) == fp][-opts.against_history:]
     # Benchmarks of the latest record are expected; their values come from all N records.
     names = last[-1]["median_ns"] if last else {}
-    old = Run("history", {}, {name: [r["median_ns"][name] for r in last
-                                     if isinstance(r["median_ns"].get(name), (int, float))]
+    old = Run("history", {}, {name: [recorded(r, opts.metric)[name] for r in last
+                                     if isinstance(recorded(r, opts.metric).get(name), (int, float))]
                               for name in names})
+    if opts.metric != "median":
+        old.lacking = {name: f"no {opts.metric} recorded" for name, v in old.samples.items() if not v}
     old.samples = {name: v for name, v in old.samples.items() if v}
     title = (f"{describe(run)} against the last {len(last)} recorded runs "
              f"({last[0].get('git_revision', '?')} .. {last[-1].get('git_revision', '?')})" if last
              else f"{describe(run)}: no recorded runs")
-    return confirm_by_rerun(compare(old, run, judge_history, opts, title, HISTORY), old, run, judge_history, opts)
+    return confirm_by_rerun(compare(old, run, judge_history, opts, metric_title(title, opts), HISTORY), old, run,
+                            judge_history, opts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,7 +527,7 @@ def run_binary(binary, json_path, bench_filter, opts, repetitions=1, extra=()):
     if not os.path.exists(json_path):
         raise bsjson.BadInput(f"{binary}: wrote no JSON to --json {json_path}")
     try:
-        return read_run(json_path)
+        return read_run(json_path, opts.metric)
     finally:
         os.unlink(json_path)
 
@@ -487,7 +541,8 @@ def merge_rounds(label, runs):
     for run in runs:
         merged.skipped.update(run.skipped)
         merged.failed.update(run.failed)
-    for name in merged.failed:
+        merged.lacking.update(run.lacking)
+    for name in [*merged.failed, *merged.lacking]:
         merged.samples.pop(name, None)
     for name in merged.samples:
         merged.skipped.pop(name, None)
@@ -516,7 +571,7 @@ def resolve_binary(path):
 def compare_binaries(opts):
     """Interleaved A/B rounds, then a confirming set of rounds for what they flagged."""
     binaries = {"A": resolve_binary(opts.ab[0]), "B": resolve_binary(opts.ab[1])}
-    title = f"A/B on this machine: A = {opts.ab[0]}, B = {opts.ab[1]}, {opts.rounds} rounds"
+    title = metric_title(f"A/B on this machine: A = {opts.ab[0]}, B = {opts.ab[1]}, {opts.rounds} rounds", opts)
     with tempfile.TemporaryDirectory(prefix="bench_switch-ab-") as folder:
         old, new = ab_rounds(binaries, opts.filter, opts, folder, "")
         report = compare(old, new, judge_paired, opts, title, AB)
@@ -589,18 +644,21 @@ def table_cells(report):
 
 
 def listings(report):
-    """(heading, {name: note}) for the benchmarks that could not be compared."""
-    return [(f"new (not in {report.labels[2]})", report.new),
-            (f"missing from {report.labels[3]}", report.missing),
-            ("skipped (not compared)", report.skipped),
-            ("FAILED", report.failed)]
+    """(heading, what the counts line calls them, {name: note}) for the benchmarks that could not be
+    compared."""
+    return [(f"new (not in {report.labels[2]})", "new", report.new),
+            (f"missing from {report.labels[3]}", "missing", report.missing),
+            ("skipped (not compared)", "skipped", report.skipped),
+            ("FAILED", "failed", report.failed),
+            (f"not comparable on {report.metric} (no {METRICS.get(report.metric)} counter on both sides)",
+             f"not comparable on {report.metric}", report.lacking)]
 
 
 def counts_line(report):
     verdicts = [r.verdict for r in report.rows]
     parts = [f"{verdicts.count(v)} {v}" for v in (SLOWER, UNCONFIRMED, FASTER, SMALL, SAME, UNJUDGED)
              if v in verdicts]
-    parts += [f"{len(d)} {h.split(' ')[0].lower()}" for h, d in listings(report) if d]
+    parts += [f"{len(d)} {short}" for _, short, d in listings(report) if d]
     return ", ".join(parts) or "nothing to compare"
 
 
@@ -613,7 +671,7 @@ def render_text(report):
             cells = [c.ljust(w) if i in (0, 6, 7) else c.rjust(w)
                      for i, (c, w) in enumerate(zip(row, widths))]
             lines.append("  ".join(cells).rstrip())
-    for heading, items in listings(report):
+    for heading, _, items in listings(report):
         if items:
             lines.append(f"{heading}:")
             lines += [f"  {name}" + (f"  ({note})" if note else "") for name, note in items.items()]
@@ -632,7 +690,7 @@ def render_markdown(report):
                   "| " + " | ".join(header) + " |",
                   "|" + "|".join(":---" if i in (0, 6, 7) else "---:" for i in range(len(header))) + "|"]
         lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in body]
-    for heading, items in listings(report):
+    for heading, _, items in listings(report):
         if items:
             lines += ["", f"**{heading}:**", ""]
             lines += [f"- `{name}`" + (f" ({cell(note)})" if note else "") for name, note in items.items()]
@@ -644,11 +702,14 @@ def exit_status(reports, opts):
     """(status, reason) from the reports: failures always count, timing only without --report-only."""
     failed = sorted({name for r in reports for name in r.failed})
     missing = sorted({name for r in reports for name in r.missing})
+    lacking = sorted({name for r in reports for name in r.lacking})
     slower = sorted({row.name for r in reports for row in r.rows if row.verdict == SLOWER})
     if failed:
         return 1, f"failed benchmarks: {', '.join(failed)}"
     if missing and opts.fail_on_missing:
         return 1, f"benchmarks missing from the current run: {', '.join(missing)}"
+    if lacking and not any(r.rows for r in reports):      # not a pass: nothing was judged at all
+        return 2, f"nothing comparable on {opts.metric}: no benchmark carries {METRICS[opts.metric]} on both sides"
     if slower and not opts.report_only:
         return 1, f"regression: {', '.join(slower)}"
     if slower:
@@ -692,14 +753,16 @@ def at_least(lowest):
 def build_parser():
     parser = argparse.ArgumentParser(
         prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Compare bench_switch runs (median real_time per benchmark) and flag "
-                    "regressions that are statistically significant and larger than both floors.",
+        description="Compare bench_switch runs (median real_time per benchmark, or a percentile of the "
+                    "single handoffs with --metric) and flag regressions that are statistically "
+                    "significant and larger than both floors.",
         epilog="""examples:
   compare.py base.json cur.json                        two runs, unpaired repetitions (Mann-Whitney U)
   compare.py --baseline-dir results/baselines cur.json  against this machine's stored baseline
   compare.py --baseline-dir results/baselines --update-baseline cur.json   accept cur.json as the baseline
   compare.py --history-dir H --against-history 19 --record cur.json        against the last 19 runs; record
   compare.py --ab old/bench_switch new/bench_switch --filter BM_Switch      interleaved A/B (Wilcoxon)
+  compare.py --metric p99 base.json cur.json           the p99 of single handoffs, same tests
 
 exit status:
   0  no regression (or --report-only)
@@ -707,7 +770,8 @@ exit status:
      failed (an error that is not 'skipped:') in the current run, always; a benchmark missing from
      the current run, with --fail-on-missing
   2  bad input: a file that is missing or not bench_switch JSON, a bad option, no baseline for this
-     machine in --baseline-dir (unless --report-only), an A/B binary that is missing, fails or hangs
+     machine in --baseline-dir (unless --report-only), an A/B binary that is missing, fails or hangs;
+     with --metric pN, no benchmark carrying its counter on both sides
 """)
     parser.add_argument("files", nargs="*", metavar="JSON",
                         help="BASELINE.json CURRENT.json, or only CURRENT.json with --baseline-dir or "
@@ -722,6 +786,12 @@ exit status:
     judge.add_argument("--min-abs-ns", type=non_negative, default=1.0, metavar="NS",
                        help="absolute floor: a change must also be larger than this many ns, so tiny "
                             "figures do not flag on sub-ns noise (default 1)")
+    judge.add_argument("--metric", choices=tuple(METRICS), default="median",
+                       help="what is judged per benchmark: 'median' = real_time, the mean per switch of "
+                            "each repetition (default); p50, p90, p99, p999, max = that percentile of the "
+                            "single handoffs each repetition sampled (its latency_<metric>_ns counter), "
+                            "with the same tests and floors; a benchmark without the counter on both "
+                            "sides is listed as not comparable, and exit status 2 if none has it")
     judge.add_argument("--report-only", action="store_true",
                        help="print the verdicts but exit 0 on timing; failed benchmarks (and missing "
                             "ones with --fail-on-missing) still exit 1")
@@ -794,10 +864,10 @@ def check_options(parser, opts):
 
 def check_files(opts):
     """The reports and message lines of the JSON modes (baseline file or folder, history)."""
-    current = read_run(opts.files[-1])
+    current = read_run(opts.files[-1], opts.metric)
     reports, messages = [], []
     if len(opts.files) == 2:
-        reports.append(compare_files(read_run(opts.files[0]), current, opts))
+        reports.append(compare_files(read_run(opts.files[0], opts.metric), current, opts))
     elif opts.baseline_dir and not opts.update_baseline:
         baseline = find_baseline(opts.baseline_dir, current, opts)
         if baseline is None:

@@ -39,10 +39,12 @@ def noisy(center, reps=10, seed=1, spread=0.03):
 
 def write_run(path, benches, skipped=None, failed=None, cpu_model=CPU_A, cpu_count=8, kernel=KERNEL,
               fingerprint=None, date="2024-03-01T12:00:00+00:00", revision="abc1234",
-              build_type="Release", aggregates_only=False):
+              build_type="Release", aggregates_only=False, counters=None):
     """A bench_switch-layout file: per benchmark its repetitions (run_type 'iteration'; left out with
     `aggregates_only`) then Google Benchmark's mean/median/stddev/cv aggregates; skipped and failed
-    entries carry zero timings, as Google Benchmark writes errored runs (its compare.py needs them)."""
+    entries carry zero timings, as Google Benchmark writes errored runs (its compare.py needs them).
+    `counters`: benchmark -> {counter: one value per repetition}, aggregated like the times."""
+    counters = counters or {}
     def entry(run_name, real_time, **extra):
         e = {"name": run_name, "run_name": run_name, "run_type": "iteration", "threads": 1,
              "iterations": 1000, "real_time": real_time, "cpu_time": real_time, "time_unit": "ns",
@@ -53,15 +55,18 @@ def write_run(path, benches, skipped=None, failed=None, cpu_model=CPU_A, cpu_cou
 
     entries = []
     for name, values in benches.items():
+        extra = counters.get(name, {})
         for i, v in enumerate([] if aggregates_only else values):
-            entries.append(entry(name, v, repetitions=len(values), repetition_index=i))
+            entries.append(entry(name, v, repetitions=len(values), repetition_index=i,
+                                 **{k: vs[i] for k, vs in extra.items()}))
         if len(values) > 1:
             for agg, fn in (("mean", statistics.mean), ("median", statistics.median),
                             ("stddev", statistics.stdev),
                             ("cv", lambda xs: statistics.stdev(xs) / statistics.mean(xs))):
                 entries.append(entry(name, fn(values), name=f"{name}_{agg}", run_type="aggregate",
                                      aggregate_name=agg, repetitions=len(values),
-                                     aggregate_unit="percentage" if agg == "cv" else "time"))
+                                     aggregate_unit="percentage" if agg == "cv" else "time",
+                                     **{k: fn(vs) for k, vs in extra.items()}))
     for errors in (skipped or {}, failed or {}):
         for name, message in errors.items():
             entries.append(entry(name, 0, repetitions=1, repetition_index=0, error_occurred=True,
@@ -258,7 +263,7 @@ def test_help_explains_every_option():
     assert p.returncode == 0
     for option in ("--alpha", "--min-effect", "--min-abs-ns", "--report-only", "--fail-on-missing",
                    "--markdown", "--baseline-dir", "--update-baseline", "--history-dir", "--record",
-                   "--against-history", "--ab", "--filter", "--rounds", "--min-time", "--timeout",
+                   "--against-history", "--ab", "--filter", "--rounds", "--min-time", "--timeout", "--metric",
                    "exit status"):
         assert option in p.stdout
 
@@ -342,6 +347,90 @@ def test_a_run_with_failures_is_not_stored_as_baseline(tmp_path, capsys):
     status, _, err = run(capsys, "--baseline-dir", folder, "--update-baseline", cur)
     assert status == 2 and "failed benchmarks" in err
     assert not (folder / "third-cpu-8-6-1-0-18-amd64.json").exists()
+
+
+# --- --metric: a latency percentile in place of real_time ----------------------------------------
+
+def latency_run(path, futex_p99, futex_ns=1400, seed=1, fiber_counters=False, **kw):
+    """FUTEX with latency counters (p99 around `futex_p99`), FIBER without them unless asked."""
+    counters = {FUTEX: {"latency_p50_ns": noisy(futex_ns, seed=seed + 50),
+                        "latency_p99_ns": noisy(futex_p99, seed=seed + 60)}}
+    if fiber_counters:
+        counters[FIBER] = {"latency_p99_ns": noisy(60, seed=seed + 70)}
+    return write_run(path, {FUTEX: noisy(futex_ns, seed=seed), FIBER: noisy(45, seed=seed + 1)},
+                     counters=counters, **kw)
+
+
+def test_metric_p99_finds_a_tail_regression_the_median_does_not_see(tmp_path, capsys):
+    base = latency_run(tmp_path / "base.json", futex_p99=9000, seed=1)
+    cur = latency_run(tmp_path / "cur.json", futex_p99=18000, seed=3)
+    status, out, _ = run(capsys, base, cur)
+    assert status == 0 and verdicts(out)[FUTEX] == compare.SAME
+    assert "[metric:" not in out
+    status, out, _ = run(capsys, "--metric", "p99", base, cur)
+    assert status == 1 and verdicts(out)[FUTEX] == compare.SLOWER
+    assert "[metric: p99 of the single handoffs, counter latency_p99_ns]" in out
+    row = next(compare_row for compare_row in compare.compare_files(
+        compare.read_run(base, "p99"), compare.read_run(cur, "p99"),
+        compare.build_parser().parse_args(["--metric", "p99"])).rows if compare_row.name == FUTEX)
+    assert row.change == pytest.approx(1.0, abs=0.08)      # 2x: the counters, not real_time
+    status, out, _ = run(capsys, "--metric", "p50", base, cur)
+    assert status == 0 and verdicts(out)[FUTEX] == compare.SAME
+
+
+def test_metric_a_benchmark_without_the_counter_is_listed_not_judged(tmp_path, capsys):
+    base = latency_run(tmp_path / "base.json", futex_p99=9000, seed=1)
+    cur = latency_run(tmp_path / "cur.json", futex_p99=9000, seed=3)
+    status, out, _ = run(capsys, "--metric", "p99", base, cur)
+    assert status == 0
+    assert FIBER not in verdicts(out) and verdicts(out)[FUTEX] in (compare.SAME, compare.SMALL)
+    assert "not comparable on p99 (no latency_p99_ns counter on both sides):" in out
+    assert f"  {FIBER}  (no latency_p99_ns counter in the current run)" in out
+    assert out.splitlines()[-3].endswith("1 not comparable on p99")
+    # Present in the current run only: the baseline is the side that lacks it.
+    cur2 = latency_run(tmp_path / "cur2.json", futex_p99=9000, seed=3, fiber_counters=True)
+    status, out, _ = run(capsys, "--metric", "p99", base, cur2)
+    assert f"  {FIBER}  (no latency_p99_ns counter in the baseline)" in out
+
+
+def test_metric_with_no_counter_anywhere_is_not_a_pass(tmp_path, capsys, base):
+    cur = write_run(tmp_path / "cur.json", {FUTEX: noisy(1400, seed=3), FIBER: noisy(45, seed=4)})
+    status, out, _ = run(capsys, "--metric", "max", base, cur)
+    assert status == 2
+    assert "nothing comparable on max: no benchmark carries latency_max_ns on both sides" in out
+    assert "2 not comparable on max" in out
+
+
+def test_metric_from_an_aggregates_only_run(tmp_path, capsys):
+    base = latency_run(tmp_path / "base.json", futex_p99=9000, seed=1)
+    cur = latency_run(tmp_path / "cur.json", futex_p99=18000, seed=3, aggregates_only=True)
+    status, out, _ = run(capsys, "--metric", "p99", base, cur)
+    row = next(line for line in out.splitlines() if line.startswith(FUTEX))
+    assert compare.UNJUDGED in row and "10/1" in row
+
+
+def test_metric_against_the_history(tmp_path, capsys):
+    history = tmp_path / "history"
+    for i in range(4):
+        path = latency_run(tmp_path / f"run{i}.json", futex_p99=9000, seed=100 + i,
+                           date=f"2024-03-0{i + 1}T12:00:00+00:00", revision=f"rev{i}")
+        assert run(capsys, "--history-dir", history, "--record", path)[0] == 0
+    (file,) = history.iterdir()
+    record = json.loads(file.read_text().splitlines()[0])
+    assert set(record["latency_ns"]) == {"p50", "p99"} and set(record["latency_ns"]["p99"]) == {FUTEX}
+    assert record["median_ns"][FUTEX] == pytest.approx(statistics.median(noisy(1400, seed=100)))
+    slow = latency_run(tmp_path / "slow.json", futex_p99=18000, seed=9, fiber_counters=True)
+    status, out, _ = run(capsys, "--history-dir", history, "--against-history", 4, slow)
+    assert status == 0 and verdicts(out)[FUTEX] in (compare.SAME, compare.SMALL)
+    status, out, _ = run(capsys, "--history-dir", history, "--against-history", 4, "--metric", "p99", slow)
+    assert status == 1 and verdicts(out)[FUTEX] == compare.SLOWER
+    assert f"  {FIBER}  (no p99 recorded in the latest recorded run)" in out
+
+
+def test_metric_rejects_an_unknown_percentile(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        compare.main(["--metric", "p95", "a.json", "b.json"])
+    assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
 # --- history --------------------------------------------------------------------------------------

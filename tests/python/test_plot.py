@@ -15,6 +15,7 @@ import pytest
 
 import bsjson
 import plot
+from charts import common, granularity, overhead
 
 SCRIPT = pathlib.Path(plot.__file__).resolve()
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "plot"
@@ -39,21 +40,23 @@ def medians(path, family):
     return bsjson.aggregate(bsjson.load(path), "median", family)
 
 
-@pytest.fixture(scope="module")
-def single(tmp_path_factory):
-    out = tmp_path_factory.mktemp("single")
-    result = run_plot(FULL, "-o", out)
+def draw_into(tmp_path_factory, folder, *inputs):
+    """Every chart of `inputs` drawn into a new folder; (folder, the finished process)."""
+    out = tmp_path_factory.mktemp(folder)
+    result = run_plot(*inputs, "-o", out)
     assert result.returncode == 0, result.stderr
     return out, result
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    return draw_into(tmp_path_factory, "single", FULL)
 
 
 @pytest.fixture(scope="module")
 def several(tmp_path_factory):
     """Given newest first on purpose: the trend must order by context.date, not by argument."""
-    out = tmp_path_factory.mktemp("several")
-    result = run_plot(SECOND, PYTHON_RUN, FULL, "-o", out)
-    assert result.returncode == 0, result.stderr
-    return out, result
+    return draw_into(tmp_path_factory, "several", SECOND, PYTHON_RUN, FULL)
 
 
 def test_fixtures_match_their_generator():
@@ -96,7 +99,7 @@ def test_overhead_flags_kernel_switch_counts_that_contradict_the_kind(single):
 
 def test_kernel_switch_note_rules():
     def note(kind, placement, k):
-        return plot.kernel_switch_note(plot.Point({"kind": kind, "placement": placement,
+        return overhead.kernel_switch_note(common.Point({"kind": kind, "placement": placement,
                                                    "kernel_switches_per_switch": k}, 1.0))[1]
     assert note("cooperative", "one_thread", 0.06) and not note("cooperative", "one_thread", 0.04)
     assert note("preemptive", "same_cpu", 1.31) and note("preemptive", "same_cpu", 0.69)
@@ -122,11 +125,11 @@ def test_granularity_marks_breakeven_and_timeslice(single):
 
 
 def test_interpolated_breakeven():
-    pts = [(10.0, plot.Point({}, 50.0)), (100.0, plot.Point({}, 95.0)), (1000.0, plot.Point({}, 99.5))]
-    assert plot.interpolate_crossing(pts, 90) == pytest.approx(10 * 10 ** (40 / 45))
-    assert plot.interpolate_crossing(pts, 99) == pytest.approx(100 * 10 ** (4 / 4.5))
-    assert plot.interpolate_crossing(pts, 99.9) is None
-    assert plot.interpolate_crossing(pts, 40) == 10.0
+    pts = [(10.0, common.Point({}, 50.0)), (100.0, common.Point({}, 95.0)), (1000.0, common.Point({}, 99.5))]
+    assert granularity.interpolate_crossing(pts, 90) == pytest.approx(10 * 10 ** (40 / 45))
+    assert granularity.interpolate_crossing(pts, 99) == pytest.approx(100 * 10 ** (4 / 4.5))
+    assert granularity.interpolate_crossing(pts, 99.9) is None
+    assert granularity.interpolate_crossing(pts, 40) == 10.0
 
 
 def test_timeslices_show_advertised_values(single):
@@ -294,3 +297,12 @@ def test_help_explains_every_option():
     assert result.returncode == 0
     for option in ("-o DIR", "--trend REGEX", "--whiskers", "--charts LIST", "--dpi", "--traceback"):
         assert option in result.stdout, option
+
+
+def test_every_chart_module_is_in_the_list_under_its_own_name():
+    """A chart is one file in scripts/charts/ and one line in its CHART_MODULES: neither without the other."""
+    import charts
+    helpers = {"__init__", "common", "rows", "curves", "distribution", "output"}
+    modules = {p.stem for p in (SCRIPT.parent / "charts").glob("*.py")} - helpers
+    assert modules == set(charts.CHART_MODULES)
+    assert [c.name for c in charts.CHARTS] == list(charts.CHART_MODULES)

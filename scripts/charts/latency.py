@@ -1,0 +1,30 @@
+"""`latency_<placement>`: the distribution of one-way handoff latency, one chart per placement (in order
+of distance), one line per mechanism, the repetitions' histograms merged. The density shows the modes
+(two where the scheduler sometimes keeps both tasks on one CPU, `unpinned`), the share slower than x
+the tail (wake-ups of an idle CPU, `cross_cpu`)."""
+from .common import Chart, Drawing, NoData, mechanism, placement_rank
+from .distribution import clock_note, distributions, draw_distributions, what_note
+
+
+def draw(runs, args):
+    dists = distributions(runs, "switch", "one_way_sample")
+    if not dists:
+        raise NoData("no switch benchmark carries a one-way latency histogram", quiet=True)
+    mechs = sorted({mechanism(d.entry) for d in dists})
+    placements = sorted({str(d.entry.get("placement") or "none") for d in dists}, key=placement_rank)
+    drawings = []
+    for placement in placements:
+        here = [d for d in dists if str(d.entry.get("placement") or "none") == placement]
+        title = f"One-way handoff latency, {placement}"
+        subtitle = (f"{what_note(here)}\n{clock_note(here)}; "
+                    "each line: every sample of every repetition (histograms summed per bucket)")
+        fig = draw_distributions(here, runs, title, subtitle, "one-way latency of one handoff", mechs)
+        reading = (f"How the latency of single one-way handoffs between two tasks ({placement}) is "
+                   "distributed, per mechanism: the upper panel shows where the samples lie (a peak per "
+                   "mode), the lower one the share slower than x on a log scale (the tail); ● marks the "
+                   "median (p50) and ▼ the p99, each the median over the repetitions.")
+        drawings.append(Drawing(f"latency_{placement}", title, fig, reading))
+    return drawings
+
+
+CHART = Chart("latency", "One-way handoff latency per placement", draw, several=True)
