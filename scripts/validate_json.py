@@ -29,6 +29,8 @@ FAMILY_COUNTERS = {
     "preemption_cost": ("resolved", "ns_direct_uncertainty", "outside_share"),
     "memory": ("rss_bytes_per_task", "virtual_bytes_per_task"),
     "contention": ("speedup",),
+    "xstate": ("kernel_switches_per_switch", "default_ns_per_switch", "over_control_ns", "measuring_xinuse_seen",
+               "partner_xinuse_seen"),
 }
 NATIVE_SWITCH_COUNTERS = ("ns_per_switch", "voluntary_switches_per_switch", "involuntary_switches_per_switch",
                           "cpu_utilisation", "switches")
