@@ -44,11 +44,12 @@ std::optional<Finding> asio_loop(const nlohmann::json& doc) {
     const auto py = figure_of(doc, name);
     if (!py) continue;
     const Ratio r = ratio_text(*py, *asio);
-    against_python += fmt::format("{} {} ({}) is {} of it", against_python.empty() ? "" : ";", name + 7, figure_text(*py), r.text);
+    against_python += fmt::format("{} {} ({}) costs {} the Asio switch", against_python.empty() ? "" : ";", name + 7,
+                                  figure_text(*py), r.text);
     f.benchmarks.push_back(name);
   }
   f.text += against_python.empty() ? "; asyncio was not run (bench_switch --with-python runs it)"
-                                   : "; in the same run, asyncio's" + against_python;
+                                   : "; in the same run, asyncio:" + against_python;
   return f;
 }
 
