@@ -195,9 +195,11 @@ const bool registered = [] {
       c.hold_default = [live, carrier](Handoff& h, bool at_default) {
         carrier(h).set_state(at_default ? RegisterState{live.feature, false} : live);
       };
-      c.add_counters = [carrier](Handoff& h, benchmark::UserCounters& k) {
+      c.add_counters = [carrier, live](Handoff& h, benchmark::UserCounters& k) {
         k["measuring_xinuse_seen"] = static_cast<double>(carrier(h).xinuse_seen(0));
         k["partner_xinuse_seen"] = static_cast<double>(carrier(h).xinuse_seen(1));
+        // This runs on the measuring thread, the harness's own: it leaves no state live for later benchmarks.
+        hold_register_state({live.feature, false});
       };
       fixed_budget(add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); }), 5, 0.05);
     }

@@ -93,7 +93,9 @@ INSTANTIATE_TEST_SUITE_P(Promised, KernelSwitches, testing::ValuesIn(promised_ca
 TEST(Mechanisms, EverySkippedPlacementSaysWhy) {
   for (const Mechanism& m : mechanisms())
     for (const auto& [where, why_not] : m.placements)
-      if (!why_not.empty()) EXPECT_EQ(why_not.rfind("skipped: ", 0), 0u) << m.name << "/" << to_string(where) << ": " << why_not;
+      if (!why_not.empty()) {
+        EXPECT_EQ(why_not.rfind("skipped: ", 0), 0u) << m.name << "/" << to_string(where) << ": " << why_not;
+      }
 }
 
 TEST(CarrierAlone, PassesTokensInOneTaskWithoutBlocking) {
