@@ -90,13 +90,11 @@ nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
     const auto aa_case = cases.find("matched_default");
     const Estimate aa = aa_case == cases.end() ? Estimate{NAN, NAN} : estimate_of_reps(aa_case->second.over_default);
     m["aa_ns"] = aa.value, m["aa_uncertainty_ns"] = aa.uncertainty;
-    const double floor = std::fabs(aa.value) + aa.uncertainty;
     // Both checks only over the cases that ran (a --benchmark_filter or --quick may leave some out).
     int penalties = 0, matched_nondefault = 0;
     bool penalties_resolved = true, within = true;
     for (const auto& [name, r] : cases) {
-      Estimate over = estimate_of_reps(r.over_default);
-      over.uncertainty = std::hypot(over.uncertainty, floor);
+      const Estimate over = over_control_beyond_aa(r.over_default, aa);
       if (name.starts_with("matched_")) {
         const Estimate ns = estimate_of_reps(r.ns);
         m[name + "_ns"] = ns.value, m[name + "_uncertainty_ns"] = ns.uncertainty;

@@ -214,7 +214,6 @@ json complete(const std::string& gbench_json, const std::string& command) {
       entry.update(bench_switch::to_json(*fields));
   }
   doc["summaries"] = bench_switch::summaries(doc["benchmarks"]);
-  doc["summaries"]["findings"] = bench_switch::findings(doc);
   return doc;
 }
 
@@ -335,6 +334,8 @@ int main(int argc, char** argv) {
     for (const json& entry : python["benchmarks"]) doc["benchmarks"].push_back(entry);
     doc["context"]["bench_switch"]["python"] = python["context"].value("bench_switch", json::object());
   }
+  // After the merge: a finding may set a C++ figure beside a Python one (Asio against asyncio).
+  doc["summaries"]["findings"] = bench_switch::findings(doc);
   print_findings(console, doc["summaries"]["findings"]);
   if (const std::string error = bench_switch::write_output(*output, doc.dump(2) + "\n"); !error.empty()) {
     std::fprintf(stderr, "bench_switch: %s\n", error.c_str());

@@ -77,18 +77,20 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // With a control, the fiber's value changes between batches too, set by the fiber itself.
     OneThreadHandoff* const fibers = sc.default_control ? dynamic_cast<OneThreadHandoff*>(handoff.get()) : nullptr;
     if (sc.default_control && fibers == nullptr) throw std::logic_error("a default control needs a one-thread handoff");
-    const auto hold = [&](const MxcsrSides& sides) {
+    const auto hold = [&](const MxcsrSides& sides, bool at_default) {
       if (fibers != nullptr) fibers->set_mxcsr(sides);
       fpenv.set(sides.measuring);
+      if (sc.hold_default) sc.hold_default(*handoff, at_default);
     };
-    hold(sc.mxcsr);
+    hold(sc.mxcsr, false);
     const std::uint64_t rounds = batch_round_trips(*handoff, sc.key);  // also the warm-up
 
     // The control, when there is one: a handoff of its own (granularity, footprint), or this same
     // one with both sides at the default MXCSR (fpenv). Its batches are paired with the timed ones.
     const auto control = sc.control ? sc.control() : nullptr;
     if (control) time_round_trips(*control, rounds);  // its warm-up: first touches, page faults
-    const bool paired = control || fibers != nullptr;
+    const bool same_handoff_control = fibers != nullptr || sc.hold_default;
+    const bool paired = control || same_handoff_control;
     PairedBatches pairs;
     pairs.reserve(1024);  // no allocation inside the loop for the usual counts of batches
 
@@ -102,7 +104,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       if (control) {
         m = time_round_trips(*control, rounds);
       } else {
-        hold(MxcsrSides{});
+        hold(MxcsrSides{}, true);
         m = time_round_trips(*handoff, rounds);
       }
       on_control.switches += m.switches, on_control.wall_ns += m.wall_ns;
@@ -115,7 +117,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       const bool control_first = paired && (coin() & 1) != 0;
       Batch in_control;
       if (control_first) in_control = control_batch();
-      hold(sc.mxcsr);
+      hold(sc.mxcsr, false);
       const Batch b = time_round_trips(*handoff, rounds);
       if (paired && !control_first) in_control = control_batch();
       state.SetIterationTime(b.wall_ns * 1e-9);
@@ -128,7 +130,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     const double window_ns = static_cast<double>(now_ns() - window_start);
     // The probe and the counted pass run as a batch does, with the caller's MXCSR set again. The
     // probe reads what each side of a one-thread handoff really holds.
-    hold(sc.mxcsr);
+    hold(sc.mxcsr, false);
     const std::optional<MxcsrSides> seen = probe_mxcsr(*handoff);
     // perf counters are enabled only now, in a pass of its own: an enabled context-switch counter
     // adds work to every switch, so it must not run during the timed loop.
@@ -165,7 +167,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       c["over_control_ns"] = extra.median, c["over_control_lo_ns"] = extra.lo, c["over_control_hi_ns"] = extra.hi;
       c["control_pairs"] = static_cast<double>(pairs.pairs());
     }
-    if (fibers != nullptr) {
+    if (same_handoff_control) {
       const double at_default = on_control.wall_ns / static_cast<double>(on_control.switches);
       c["default_ns_per_switch"] = at_default;
       c["ns_over_default"] = total.wall_ns / n - at_default;
@@ -180,6 +182,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       c["carrier_ns_per_switch"] = carrier;
       c["ns_per_switch_net"] = total.wall_ns / n - carrier;
     }
+    if (sc.add_counters) sc.add_counters(*handoff, c);
   } catch (const PinRefused& e) {
     skip(state, e.what());
   } catch (const PartnerLost& e) {

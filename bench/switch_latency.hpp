@@ -25,6 +25,12 @@ struct SwitchCase {
   // The control as batches of this same one-thread handoff with both sides at the default MXCSR:
   // what the case adds over the default is then taken batch against batch, on the same fiber (fpenv).
   bool default_control = false;
+  // The control as batches of this same handoff in its default state, for a handoff the family
+  // switches between states between batches (xstate: the registers left live): called with true
+  // before each control batch, false before each timed one and before the probe and counted pass.
+  std::function<void(Handoff&, bool at_default)> hold_default = {};
+  // Counters of the family's own, read from the handoff after the run (xstate: what each side had live).
+  std::function<void(Handoff&, benchmark::UserCounters&)> add_counters = {};
 };
 
 // Times one-way switches of the case and sets the switch family's counters. Other families (the

@@ -30,6 +30,8 @@ FAMILY_COUNTERS = {
     "memory": ("rss_bytes_per_task", "virtual_bytes_per_task"),
     "contention": ("speedup",),
     "c2c": ("pairs_measured", "pairs_total", "kernel_switches_per_switch"),
+    "xstate": ("kernel_switches_per_switch", "default_ns_per_switch", "over_control_ns", "measuring_xinuse_seen",
+               "partner_xinuse_seen"),
 }
 # Placements pinned to a pair of CPUs: their measured C++ entries say which, and what the two share.
 PINNED = {"same_cpu", "smt_sibling", "cross_cpu", "cross_llc", "cross_package", "cross_numa", "one_thread"}

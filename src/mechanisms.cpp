@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "mechanisms/carriers/asio_post.hpp"
 #include "mechanisms/carriers/condvar.hpp"
 #include "mechanisms/carriers/eventfd.hpp"
 #include "mechanisms/carriers/futex.hpp"
+#include "mechanisms/carriers/io_uring.hpp"
 #include "mechanisms/carriers/pipe.hpp"
 #include "mechanisms/carriers/semaphore.hpp"
 #include "mechanisms/carriers/socketpair.hpp"
@@ -50,6 +52,12 @@ Placements spin_placements() {
   }
   return all;
 }
+// Every placement, each skipped for `why_not` when the machine lacks what the carrier needs.
+Placements all_placements_unless(std::string_view why_not) {
+  Placements p = all_placements();
+  for (auto& [where, reason] : p) reason = why_not;
+  return p;
+}
 
 template <class Carrier>
 std::function<std::unique_ptr<Handoff>()> alone() {
@@ -79,6 +87,8 @@ const std::vector<Mechanism>& mechanisms() {
       kernel<ThreadPair, PipeCarrier>("thread_pipe", "thread", "a pipe per direction, 8-byte token"),
       kernel<ThreadPair, EventfdCarrier>("thread_eventfd", "thread", "an eventfd per direction"),
       kernel<ThreadPair, SemaphoreCarrier>("thread_semaphore", "thread", "a POSIX semaphore per direction (sem_post, sem_wait)"),
+      kernel<ThreadPair, AsioPostCarrier>("thread_asio", "thread", "two threads, each running its own Asio io_context, posting the token to the other's"),
+      kernel<ThreadPair, IoUringCarrier>("thread_io_uring", "thread", "a ring per thread: IORING_OP_MSG_RING posts the token into the other's ring", all_placements_unless(io_uring_unavailable())),
       kernel<ThreadPair, SchedYieldCarrier>("thread_sched_yield", "thread", "a shared turn word polled with sched_yield",
           only({P::same_cpu}, "skipped: sched_yield hands the CPU over only to a thread on the same CPU")),
       kernel<ThreadPair, SpinCarrier>("thread_spin", "thread", "a shared turn word busy-polled (no kernel): one cache line between CPUs",
@@ -86,10 +96,12 @@ const std::vector<Mechanism>& mechanisms() {
       kernel<ProcessPair, PipeCarrier>("process_pipe", "process", "a pipe per direction between parent and child (lmbench lat_ctx)"),
       kernel<ProcessPair, FutexCarrier>("process_futex", "process", "a futex word per direction in MAP_SHARED memory"),
       kernel<ProcessPair, SocketpairCarrier>("process_socketpair", "process", "a UNIX stream socketpair"),
+      kernel<ProcessPair, IoUringCarrier>("process_io_uring", "process", "a ring per process: IORING_OP_MSG_RING posts the token into the other's ring", all_placements_unless(io_uring_unavailable())),
       one_thread("fcontext_fiber", Kind::cooperative, "fiber", "Boost.Context fiber::resume (fcontext)", &make_fcontext_fiber),
       one_thread("ucontext_fiber", Kind::cooperative, "fiber", "POSIX swapcontext (saves the signal mask: a syscall)", &make_ucontext_switch),
       one_thread("boost_fiber_yield", Kind::cooperative, "fiber", "Boost.Fiber this_fiber::yield through its round-robin scheduler", &make_boost_fiber_yield),
       one_thread("coroutine", Kind::cooperative, "coroutine", "C++20 stackless coroutines, symmetric transfer", &make_coroutine_transfer),
+      one_thread("asio_coroutine", Kind::cooperative, "coroutine", "two C++20 coroutines on one Asio io_context, each yielding by co_await asio::post", &make_asio_coroutine),
 #if defined(__x86_64__)
       one_thread("asm_switch", Kind::cooperative, "fiber", "hand-written x86-64 switch: 6 callee-saved registers and the stack pointer", &make_asm_switch),
       one_thread("asm_switch_fpenv", Kind::cooperative, "fiber", "the same, plus MXCSR and the x87 control word (as fcontext)", &make_asm_switch_fpenv),

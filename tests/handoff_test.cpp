@@ -88,6 +88,16 @@ TEST_P(KernelSwitches, AreWhatTheKindPromises) {
 
 INSTANTIATE_TEST_SUITE_P(Promised, KernelSwitches, testing::ValuesIn(promised_cases()), case_name);
 
+// A placement a mechanism cannot be measured in here (no io_uring, a placement that makes no
+// sense for it) says why, in the words a skipped benchmark shows.
+TEST(Mechanisms, EverySkippedPlacementSaysWhy) {
+  for (const Mechanism& m : mechanisms())
+    for (const auto& [where, why_not] : m.placements)
+      if (!why_not.empty()) {
+        EXPECT_EQ(why_not.rfind("skipped: ", 0), 0u) << m.name << "/" << to_string(where) << ": " << why_not;
+      }
+}
+
 TEST(CarrierAlone, PassesTokensInOneTaskWithoutBlocking) {
   int with_carrier = 0;
   for (const Mechanism& m : mechanisms()) {

@@ -21,9 +21,11 @@
 #include "experiments/ring.hpp"
 #include "measure/affinity.hpp"
 #include "mechanisms.hpp"
+#include "mechanisms/carriers/asio_post.hpp"
 #include "mechanisms/carriers/condvar.hpp"
 #include "mechanisms/carriers/eventfd.hpp"
 #include "mechanisms/carriers/futex.hpp"
+#include "mechanisms/carriers/io_uring.hpp"
 #include "mechanisms/carriers/pipe.hpp"
 #include "mechanisms/carriers/semaphore.hpp"
 #include "mechanisms/carriers/socketpair.hpp"
@@ -61,7 +63,7 @@ void gives_up_alone(const char* name, bool process_shared) {
 
 // Each carrier in a thread of its own (each thread has its own tick timer), all at once.
 TEST(WaitBound, EveryCarriersReceiveGivesUpWhenNobodyAnswers) {
-  const std::vector<std::function<void()>> cases = {
+  std::vector<std::function<void()>> cases = {
       [] { gives_up_alone<FutexCarrier>("futex", false); },
       [] { gives_up_alone<FutexCarrier>("futex, process-shared", true); },
       [] { gives_up_alone<PipeCarrier>("pipe", false); },
@@ -71,7 +73,9 @@ TEST(WaitBound, EveryCarriersReceiveGivesUpWhenNobodyAnswers) {
       [] { gives_up_alone<CondvarCarrier>("condvar", false); },
       [] { gives_up_alone<SchedYieldCarrier>("sched_yield turn", false); },
       [] { gives_up_alone<SpinCarrier>("spin turn", false); },
+      [] { gives_up_alone<AsioPostCarrier>("asio post", false); },
   };
+  if (io_uring_unavailable().empty()) cases.push_back([] { gives_up_alone<IoUringCarrier>("io_uring MSG_RING", false); });
   std::vector<std::thread> threads;
   for (const auto& c : cases) threads.emplace_back(c);
   for (std::thread& t : threads) t.join();

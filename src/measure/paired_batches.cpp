@@ -37,6 +37,12 @@ Estimate estimate_of(const MedianInterval& m) {
 // NaN compares false: too few values leave a figure unresolved.
 bool resolved(const Estimate& e) { return std::fabs(e.value) > e.uncertainty; }
 
+Estimate over_control_beyond_aa(const std::vector<double>& over_control_reps, const Estimate& aa) {
+  Estimate over = estimate_of(median_interval(over_control_reps));
+  over.uncertainty = std::hypot(over.uncertainty, std::fabs(aa.value) + aa.uncertainty);
+  return over;
+}
+
 void PairedBatches::add(double switched_ns, double control_ns, double switches) {
   ratio_.push_back(control_ns / switched_ns);
   extra_.push_back((switched_ns - control_ns) / switches);

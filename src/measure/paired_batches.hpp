@@ -33,6 +33,10 @@ struct Estimate {
 Estimate estimate_of(const MedianInterval& m);
 // Larger than its own uncertainty: a figure to state; otherwise it is "unresolved", not a number.
 bool resolved(const Estimate& e);
+// What a case adds over the control batches interleaved with it, over its repetitions (their
+// median ± its distribution-free interval), with the largest offset the A/A allows (|its median| +
+// its uncertainty: the same case against itself) added in quadrature (families fpenv and xstate).
+Estimate over_control_beyond_aa(const std::vector<double>& over_control_reps, const Estimate& aa);
 
 class PairedBatches {
  public:

@@ -6,6 +6,7 @@
 #include <cpuid.h>
 #endif
 
+#include <asio/version.hpp>
 #include <boost/version.hpp>
 #include <filesystem>
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
+#include "measure/xstate.hpp"
 
 namespace bench_switch {
 const char* git_revision();  // generated at build time by cmake/revision.cmake
@@ -90,7 +92,9 @@ json system_context() {
         {"fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
         {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
                                       NLOHMANN_JSON_VERSION_PATCH)},
-        {"glibc", gnu_get_libc_version()}}},
+        {"glibc", gnu_get_libc_version()},
+        {"asio", fmt::format("{}.{}.{}", ASIO_VERSION / 100000, ASIO_VERSION / 100 % 1000, ASIO_VERSION % 100)},
+        {"liburing", BENCH_SWITCH_LIBURING_VERSION}}},
       {"cpu_model", model},
       {"cpu_count", cpus},
       {"kernel_release", u.release},
@@ -101,6 +105,7 @@ json system_context() {
       {"cpufreq_governor", governor.empty() ? "none" : governor},
       {"virtualization", virtualization()},
       {"mitigations", files_in("/sys/devices/system/cpu/vulnerabilities")},
+      {"xsave", xsave_context()},  // CPUID leaf 0xD: what a kernel switch saves (family xstate)
       {"fingerprint", fmt::format("{}|{}|{}", model, cpus, u.release)},
   };
 }

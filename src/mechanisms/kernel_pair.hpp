@@ -118,6 +118,7 @@ class ThreadPair final : public Handoff {
     return {measuring_count_.received.load(), partner_count_.received.load(),
             measuring_count_.out_of_order.load() + partner_count_.out_of_order.load()};
   }
+  Carrier& carrier() { return carrier_; }  // for a carrier with settings of its own (register_state.hpp)
 
  private:
   Carrier carrier_;
@@ -174,6 +175,7 @@ class ProcessPair final : public Handoff {
             measuring_count_.out_of_order.load() + partner_count_->out_of_order.load()};
   }
   pid_t child() const { return child_; }
+  Carrier& carrier() { return carrier_; }  // for a carrier with settings of its own (register_state.hpp)
 
  private:
   Carrier carrier_;
