@@ -3,6 +3,8 @@
 // measured once with its interval and the kernel's count. No timing is asserted.
 #include <gtest/gtest.h>
 
+#include "machines.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -13,15 +15,8 @@
 namespace bench_switch {
 namespace {
 
-std::unique_ptr<Topology> synthetic(const std::string& description) {
-  std::string error;
-  auto t = Topology::synthetic(description, error);
-  EXPECT_TRUE(t) << error;
-  return t;
-}
-
 TEST(C2c, DefaultsToOnePuPerCoreAndTakesAllOrAListWithAStride) {
-  const auto t = synthetic("pack:2 l3:1 core:4 pu:2(indexes=0,8,1,9,2,10,3,11,4,12,5,13,6,14,7,15)");
+  const auto t = synthetic_machine("pack:2 l3:1 core:4 pu:2(indexes=0,8,1,9,2,10,3,11,4,12,5,13,6,14,7,15)");
   std::string error;
   EXPECT_EQ(c2c_cpus(*t, "cores", error), (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7})) << "not the SMT siblings 8-15";
   EXPECT_EQ(c2c_cpus(*t, "all", error).size(), 16u);
@@ -31,7 +26,7 @@ TEST(C2c, DefaultsToOnePuPerCoreAndTakesAllOrAListWithAStride) {
 }
 
 TEST(C2c, RefusesASpecItCannotReadOrThatNamesNoAllowedCpu) {
-  const auto t = synthetic("pack:1 core:2 pu:1");
+  const auto t = synthetic_machine("pack:1 core:2 pu:1");
   for (const char* bad : {"some", "3-1", "0-1:0", "0-1:x", "1,,2", "0-"}) {
     std::string error;
     EXPECT_TRUE(c2c_cpus(*t, bad, error).empty()) << bad;
@@ -43,7 +38,7 @@ TEST(C2c, RefusesASpecItCannotReadOrThatNamesNoAllowedCpu) {
 }
 
 TEST(C2c, TakesEachPairOnceAndEveryRelationInTurn) {
-  const auto t = synthetic("pack:2 l3:2 core:2 pu:2");  // 16 PUs: siblings, shared L3, cross L3, cross package
+  const auto t = synthetic_machine("pack:2 l3:2 core:2 pu:2");  // 16 PUs: siblings, shared L3, cross L3, cross package
   const std::vector<int> cpus = t->cpus();
   const auto order = c2c_pair_order(*t, cpus, false);
   EXPECT_EQ(order.size(), 16u * 15 / 2);

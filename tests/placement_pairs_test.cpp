@@ -2,8 +2,8 @@
 // not: nothing is pinned, the topologies are hwloc's synthetic ones and an XML export.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include "machines.hpp"
+
 
 #include "measure/placement_pairs.hpp"
 
@@ -11,23 +11,6 @@ namespace bench_switch {
 namespace {
 
 using P = PlacementKind;
-
-std::unique_ptr<Topology> synthetic(const std::string& description, const std::vector<int>& allowed = {}) {
-  std::string error;
-  auto t = Topology::synthetic(description, error, allowed);
-  EXPECT_TRUE(t) << error;
-  return t;
-}
-
-std::unique_ptr<Topology> from_fixture(const std::string& file) {
-  std::ifstream in(std::string(BENCH_SWITCH_TEST_FIXTURES) + "/" + file);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string error;
-  auto t = Topology::from_xml(text.str(), error);
-  EXPECT_TRUE(t) << file << ": " << error;
-  return t;
-}
 
 void expect_pair(const Topology& t, P where, int measuring, int partner) {
   const PlacementPair chosen = choose_pair(t, where);
@@ -52,7 +35,7 @@ const std::string kOneNode = "skipped: cross_numa needs two NUMA nodes, and the 
 
 TEST(PlacementPairs, TwoSocketSmtServerWithLinuxSiblingNumbering) {
   // Linux numbers the first PU of every core first: CPU N and N + 8 are one core's two PUs.
-  const auto t = synthetic("pack:2 numa:1 l3:1 core:4 pu:2(indexes=0,8,1,9,2,10,3,11,4,12,5,13,6,14,7,15)");
+  const auto t = synthetic_machine("pack:2 numa:1 l3:1 core:4 pu:2(indexes=0,8,1,9,2,10,3,11,4,12,5,13,6,14,7,15)");
   ASSERT_TRUE(t);
   expect_pair(*t, P::same_cpu, 15, 15);
   expect_pair(*t, P::smt_sibling, 0, 8);
@@ -66,7 +49,7 @@ TEST(PlacementPairs, TwoSocketSmtServerWithLinuxSiblingNumbering) {
 }
 
 TEST(PlacementPairs, AmdPartWithFourL3Domains) {
-  const auto t = synthetic("pack:1 l3:4 core:4 pu:2");
+  const auto t = synthetic_machine("pack:1 l3:4 core:4 pu:2");
   ASSERT_TRUE(t);
   expect_pair(*t, P::same_cpu, 31, 31);
   expect_pair(*t, P::smt_sibling, 0, 1);
@@ -79,7 +62,7 @@ TEST(PlacementPairs, AmdPartWithFourL3Domains) {
 }
 
 TEST(PlacementPairs, HybridPrefersTheCoresThatShareAnL2AndNamesTheKinds) {
-  const auto t = from_fixture("hybrid-2p4e.xml");
+  const auto t = fixture_machine("hybrid-2p4e.xml");
   ASSERT_TRUE(t);
   expect_pair(*t, P::same_cpu, 7, 7);
   expect_pair(*t, P::smt_sibling, 0, 1);
@@ -96,7 +79,7 @@ TEST(PlacementPairs, HybridPrefersTheCoresThatShareAnL2AndNamesTheKinds) {
 }
 
 TEST(PlacementPairs, OneCpuMachineMeasuresOnlyOnOneCpu) {
-  const auto t = synthetic("pack:1 core:1 pu:1");
+  const auto t = synthetic_machine("pack:1 core:1 pu:1");
   ASSERT_TRUE(t);
   expect_pair(*t, P::same_cpu, 0, 0);
   for (const P where : {P::smt_sibling, P::cross_cpu, P::cross_llc, P::cross_package, P::cross_numa})
@@ -105,7 +88,7 @@ TEST(PlacementPairs, OneCpuMachineMeasuresOnlyOnOneCpu) {
 }
 
 TEST(PlacementPairs, ACpusetOfOddCpusLeavesOnePuPerCore) {
-  const auto t = synthetic("pack:1 l3:1 core:4 pu:2", {1, 3, 5, 7});
+  const auto t = synthetic_machine("pack:1 l3:1 core:4 pu:2", {1, 3, 5, 7});
   ASSERT_TRUE(t);
   EXPECT_EQ(t->cpus(), (std::vector<int>{1, 3, 5, 7}));
   expect_pair(*t, P::same_cpu, 7, 7);
@@ -115,7 +98,7 @@ TEST(PlacementPairs, ACpusetOfOddCpusLeavesOnePuPerCore) {
 }
 
 TEST(PlacementPairs, ACloudGuestThatIsOneCoreHasSiblingsButNoCrossCpu) {
-  const auto t = synthetic("pack:1 l3:1 core:1 pu:2");
+  const auto t = synthetic_machine("pack:1 l3:1 core:1 pu:2");
   ASSERT_TRUE(t);
   expect_pair(*t, P::smt_sibling, 0, 1);
   expect_skip(*t, P::cross_cpu,

@@ -3,18 +3,13 @@
 // that is one core's two hyperthreads. And this machine, restricted to the CPUs this process may use.
 #include <gtest/gtest.h>
 
+#include "machines.hpp"
+
 #include "measure/affinity.hpp"
 #include "measure/topology.hpp"
 
 namespace bench_switch {
 namespace {
-
-std::unique_ptr<Topology> machine(const std::string& description) {
-  std::string error;
-  auto t = Topology::synthetic(description, error);
-  EXPECT_TRUE(t) << error;
-  return t;
-}
 
 void expect_pair(const Topology& t, Relation r, int a, int b) {
   const auto p = t.pair(r);
@@ -25,7 +20,7 @@ void expect_pair(const Topology& t, Relation r, int a, int b) {
 }
 
 TEST(Topology, TwoSocketSmtServerHasEveryRelationButCrossLlc) {
-  const auto t = machine("pack:2 numa:1 l3:1 core:2 pu:2");
+  const auto t = synthetic_machine("pack:2 numa:1 l3:1 core:2 pu:2");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->cpus().size(), 8u);
   expect_pair(*t, Relation::same_cpu, 7, 7);  // the last PU: CPU 0 takes more interrupts
@@ -40,7 +35,7 @@ TEST(Topology, TwoSocketSmtServerHasEveryRelationButCrossLlc) {
 }
 
 TEST(Topology, TwoL3DomainsInOnePackageGiveCrossLlc) {
-  const auto t = machine("pack:1 l3:2 core:2 pu:1");
+  const auto t = synthetic_machine("pack:1 l3:2 core:2 pu:1");
   ASSERT_TRUE(t);
   expect_pair(*t, Relation::shared_llc, 0, 1);
   expect_pair(*t, Relation::cross_llc, 0, 2);
@@ -50,7 +45,7 @@ TEST(Topology, TwoL3DomainsInOnePackageGiveCrossLlc) {
 }
 
 TEST(Topology, ASmtDesktopHasSiblingsAndCoresOnOneL3) {
-  const auto t = machine("pack:1 l3:1 core:4 pu:2");
+  const auto t = synthetic_machine("pack:1 l3:1 core:4 pu:2");
   ASSERT_TRUE(t);
   expect_pair(*t, Relation::smt_sibling, 0, 1);
   expect_pair(*t, Relation::shared_llc, 0, 2);
@@ -58,7 +53,7 @@ TEST(Topology, ASmtDesktopHasSiblingsAndCoresOnOneL3) {
 }
 
 TEST(Topology, ATwoVcpuGuestThatIsOneCoreHasOnlySiblings) {
-  const auto t = machine("pack:1 l3:1 core:1 pu:2");
+  const auto t = synthetic_machine("pack:1 l3:1 core:1 pu:2");
   ASSERT_TRUE(t);
   expect_pair(*t, Relation::smt_sibling, 0, 1);
   EXPECT_FALSE(t->pair(Relation::shared_llc)) << "there is no second core: cross_cpu cannot be given";
