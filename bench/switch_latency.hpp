@@ -25,6 +25,9 @@ struct SwitchCase {
   // The control as batches of this same one-thread handoff with both sides at the default MXCSR:
   // what the case adds over the default is then taken batch against batch, on the same fiber (fpenv).
   bool default_control = false;
+  // After the timed loop, the latency distribution (latency_samples.hpp): the switch family and
+  // the kernel rings.
+  bool sample_latency = false;
 };
 
 // Times one-way switches of the case and sets the switch family's counters. Other families (the
