@@ -40,6 +40,8 @@ double LatencyHistogram::percentile(double q) const {
   if (count_ == 0) return 0;
   const double wanted = std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(count_));
   const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(wanted));
+  if (rank == 1) return min_;  // the smallest and the largest sample are known exactly
+  if (rank >= count_) return max_;
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBuckets; ++i) {
     seen += counts_[i];

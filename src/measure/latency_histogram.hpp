@@ -37,8 +37,9 @@ class LatencyHistogram {
   std::uint64_t count() const { return count_; }
   double min() const { return min_; }  // 0 when empty, as max
   double max() const { return max_; }
-  // The value at quantile q (0..1): the midpoint of the bucket that holds the ceil(q·count)-th
-  // smallest sample, clamped to [min, max] (so q = 0 gives min and q = 1 max exactly). 0 when empty.
+  // The value at quantile q (0..1), the ceil(q·count)-th smallest sample: exactly min or max for
+  // the first and the last, else the midpoint of the bucket that holds it, clamped to [min, max]
+  // (at most half a bucket, 0.4 %, from the sample). 0 when empty.
   double percentile(double q) const;
 
   static std::size_t bucket_of(double ns);
