@@ -1,5 +1,5 @@
-// One-way latency samples of the kernel handoffs: one per handoff while stamping is on, none while
-// it is off, each side's merged; and the JSON a run writes with them. Nothing here reads a timing.
+// One-way latency samples of the rings (the pairs': handoff_test.cpp), and the JSON a run writes
+// with them. Nothing here reads a timing.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -9,25 +9,10 @@
 #include "binary.hpp"
 #include "experiments/ring.hpp"
 #include "measure/affinity.hpp"
-#include "mechanisms.hpp"
 #include "mechanisms/latency_stamps.hpp"
 
 namespace bench_switch {
 namespace {
-
-struct Case {
-  const Mechanism* mechanism;
-  PlacementKind placement;
-};
-void PrintTo(const Case& c, std::ostream* os) { *os << c.mechanism->name << "/" << to_string(c.placement); }
-
-std::vector<Case> kernel_cases() {
-  std::vector<Case> cases;
-  for (const Mechanism& m : mechanisms())
-    for (const auto& [where, why_not] : m.placements)
-      if (why_not.empty() && where != PlacementKind::one_thread) cases.push_back({&m, where});
-  return cases;
-}
 
 void expect_sane(const LatencyHistogram& h) {
   EXPECT_LE(h.min(), h.percentile(0.5));
@@ -36,35 +21,6 @@ void expect_sane(const LatencyHistogram& h) {
   EXPECT_LE(h.percentile(0.99), h.percentile(0.999));
   EXPECT_LE(h.percentile(0.999), h.max());
 }
-
-class EveryKernelHandoff : public testing::TestWithParam<Case> {};
-
-TEST_P(EveryKernelHandoff, TakesOneSamplePerHandoffReceivedWhileStampingIsOn) {
-  std::string why_not;
-  const auto p = resolve_placement(GetParam().placement, why_not);
-  if (!p) GTEST_SKIP() << why_not;
-  ScopedPin pin(p->measuring);
-  const auto handoff = GetParam().mechanism->make(*p, Work{});
-  auto* sampled = dynamic_cast<LatencySampled*>(handoff.get());
-  ASSERT_NE(sampled, nullptr) << "every kernel handoff can stamp its tokens";
-  handoff->run(50);
-  EXPECT_EQ(sampled->take_samples().count(), 0u) << "nothing is stamped until asked";
-  sampled->set_stamping(true);
-  handoff->run(300);
-  sampled->set_stamping(false);
-  handoff->run(40);
-  const Tally t = handoff->tally();
-  const LatencyHistogram both = sampled->take_samples();
-  EXPECT_EQ(both.count(), 600u) << "one sample per token received by either side, stamped runs only";
-  EXPECT_EQ(t.measuring_received + t.partner_received, 2u * 390u);
-  expect_sane(both);
-  EXPECT_EQ(sampled->take_samples().count(), 0u) << "taking the samples empties each side's histogram";
-}
-
-std::string case_name(const testing::TestParamInfo<Case>& info) {
-  return fmt::format("{}_{}", info.param.mechanism->name, to_string(info.param.placement));
-}
-INSTANTIATE_TEST_SUITE_P(KernelMechanisms, EveryKernelHandoff, testing::ValuesIn(kernel_cases()), case_name);
 
 // A ring's samples are its N nodes' merged: as many as the hops its nodes received.
 TEST(RingSamples, EveryNodeSamplesEachHopItReceives) {
