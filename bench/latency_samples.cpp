@@ -20,11 +20,12 @@
 namespace bench_switch {
 namespace {
 
-// Stamped batches per call, each paired with an unstamped one: 8 pairs of ~1 ms batches keep the
-// default run within its minute and give the ratio a 95 % interval (from 6 pairs on); more pairs
-// (up to 64) when the batches came out shorter, until 8 ms were stamped.
+// Stamped batches per call, each paired with an unstamped one: 8 pairs of batches half the timed
+// loop's (~0.5 ms) keep the default run within its minute (Google Benchmark calls a benchmark
+// ~6 times: its sizing run and 5 repetitions) and give the ratio a 95 % interval (from 6 pairs
+// on); more pairs (up to 64) when the batches came out shorter, until 4 ms were stamped.
 constexpr std::size_t kStampedPairs = 8, kMostPairs = 64;
-constexpr double kStampedNs = 8e6;
+constexpr double kStampedNs = 4e6;
 // Short batches for switches shorter than a clock read: ~2 µs each, so that one stamp's cost
 // (subtracted, and ~1 % of a batch) and its jitter stay small; 2,000 of them per call.
 constexpr double kShortBatchNs = 2000;
@@ -53,8 +54,9 @@ void attach(benchmark::State& state, const char* kind, const std::string& what, 
                             {"histogram", h.to_json()}}}});
 }
 
-void one_way(benchmark::State& state, Handoff& handoff, LatencySampled& sampled, std::uint64_t round_trips,
+void one_way(benchmark::State& state, Handoff& handoff, LatencySampled& sampled, std::uint64_t timed_round_trips,
              const std::function<void()>& hold) {
+  const std::uint64_t round_trips = std::max<std::uint64_t>(1, timed_round_trips / 2);
   sampled.take_samples();  // nothing is stamped before this pass; emptied all the same
   hold();
   std::minstd_rand coin(2);
