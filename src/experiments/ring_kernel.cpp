@@ -60,6 +60,9 @@ void ring_node_main(RingBoard& board, std::size_t node, const cpu_set_t& cpus) {
   // Pinned before it first waits, so no hop of this node ever runs elsewhere.
   if (sched_setaffinity(0, sizeof cpus, &cpus) != 0) board.header().pin_refused.store(1);
   RingSlot& me = board.slot(node);
+  // Every page of the node's histogram written once now, by the node: a child process's first
+  // touch of a MAP_SHARED page is a page fault, which would otherwise land in a stamped batch.
+  board.samples(node) = LatencyHistogram{};
   me.tid.store(static_cast<pid_t>(syscall(SYS_gettid)));
   board.header().started.fetch_add(1, std::memory_order_release);
   board.wake_all(board.header().started);

@@ -56,6 +56,9 @@ struct SideStamps {
 template <class Carrier>
 void partner_loop(Carrier& carrier, SideCount& count, const Work& work, PairStamps& pair, LatencyHistogram& samples) {
   WorkRunner do_work(work);  // built here, in the partner's own task: its working set is its own
+  // Every page of its histogram written once now: a child's first touch of a MAP_SHARED page is a
+  // page fault, which would otherwise land in a stamped batch.
+  samples = LatencyHistogram{};
   SideStamps stamps(carrier, pair, 1, samples);
   std::uint64_t expected = 1;
   for (;;) {
