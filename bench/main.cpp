@@ -209,6 +209,7 @@ json complete(const std::string& gbench_json, const std::string& command) {
   bs["libraries"]["google_benchmark"] = BENCH_SWITCH_BENCHMARK_VERSION;
   bs["command"] = command;
   doc["context"]["bench_switch"] = bs;
+  bench_switch::merge_attachments(doc["benchmarks"]);
   for (json& entry : doc["benchmarks"]) {
     if (const auto* fields = bench_switch::fields_for(entry.value("run_name", entry.value("name", ""))))
       entry.update(bench_switch::to_json(*fields));

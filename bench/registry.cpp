@@ -93,6 +93,37 @@ nlohmann::json summaries(const nlohmann::json& benchmarks) {
 }
 
 namespace {
+std::vector<nlohmann::json>& attachments() {
+  static std::vector<nlohmann::json> a;
+  return a;
+}
+}  // namespace
+
+void attach_to_entry(benchmark::State& state, nlohmann::json fields) {
+  attachments().push_back(std::move(fields));
+  state.counters[kAttachmentCounter] = static_cast<double>(attachments().size() - 1);
+}
+
+const nlohmann::json* attachment_of(const benchmark::UserCounters& counters) {
+  const auto it = counters.find(kAttachmentCounter);
+  if (it == counters.end() || !(it->second.value >= 0)) return nullptr;
+  const auto id = static_cast<std::size_t>(it->second.value);
+  return id < attachments().size() ? &attachments()[id] : nullptr;
+}
+
+void merge_attachments(nlohmann::json& benchmarks) {
+  for (nlohmann::json& entry : benchmarks) {
+    if (!entry.contains(kAttachmentCounter)) continue;
+    const nlohmann::json id = entry[kAttachmentCounter];
+    entry.erase(kAttachmentCounter);
+    // An aggregate's "counter" is a statistic of the numbers, not one of them.
+    if (entry.value("run_type", "") != "iteration" || !id.is_number()) continue;
+    const auto i = id.get<double>();
+    if (i >= 0 && i < static_cast<double>(attachments().size())) entry.update(attachments()[static_cast<std::size_t>(i)]);
+  }
+}
+
+namespace {
 std::vector<std::pair<std::string, std::function<std::optional<Finding>(const nlohmann::json&)>>>& finders() {
   static std::vector<std::pair<std::string, std::function<std::optional<Finding>(const nlohmann::json&)>>> f;
   return f;

@@ -73,6 +73,17 @@ struct Figure {
 };
 std::optional<Figure> figure_of(const nlohmann::json& doc, const std::string& name);
 
+// Fields that do not fit Google Benchmark's per-repetition entries (a histogram is not a number):
+// the benchmark attaches a JSON object to the repetition it is running; it is kept here under a
+// number, which travels as that repetition's counter `bench_switch_attachment`. Google Benchmark
+// reports only the calls it keeps (not its sizing runs), so the object reaches exactly the entry
+// of the call that made it: main merges it into the entry that carries the number and removes the
+// counter from every entry (aggregates too). The one way such fields reach the JSON; docs/JSON.md.
+inline constexpr const char* kAttachmentCounter = "bench_switch_attachment";
+void attach_to_entry(benchmark::State& state, nlohmann::json fields);
+const nlohmann::json* attachment_of(const benchmark::UserCounters& counters);
+void merge_attachments(nlohmann::json& benchmarks);
+
 // Families whose points each take long (sweeps, rings, time slices) fix their own repetitions and
 // minimum time, overriding --benchmark_repetitions and --benchmark_min_time, so that the default
 // run stays within its time budget. docs/METHODOLOGY.md lists them.

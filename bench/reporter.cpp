@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "measure/clock.hpp"
+#include "measure/latency_histogram.hpp"
 #include "registry.hpp"
 
 namespace bench_switch {
@@ -17,6 +18,26 @@ double seconds_now() { return static_cast<double>(now_ns()) * 1e-9; }
 std::string display_name(const std::string& run_name) {
   static const std::regex appended(R"(/(manual_time|real_time|min_time:[^/]*|repeats:\d+|iterations:\d+))");
   return std::regex_replace(run_name, appended, "");
+}
+
+std::string short_ns(double ns) { return ns < 100 ? fmt::format("{:.1f}", ns) : fmt::format("{:.0f}", ns); }
+
+// The latency distribution of all the repetitions together (their histograms merged): p50, p99
+// and max, "1-way" for one-way samples, "batch" for the means of short batches.
+std::string latency_words(const std::vector<benchmark::BenchmarkReporter::Run>& runs) {
+  LatencyHistogram all;
+  std::string kind;
+  for (const auto& r : runs) {
+    const nlohmann::json* fields = attachment_of(r.counters);
+    if (r.run_type != benchmark::BenchmarkReporter::Run::RT_Iteration || fields == nullptr || !fields->contains("latency"))
+      continue;
+    const nlohmann::json& latency = (*fields)["latency"];
+    all.merge(LatencyHistogram::from_json(latency["histogram"]));
+    kind = latency.value("kind", "");
+  }
+  if (all.count() == 0) return "";
+  return fmt::format("{} p50 {} p99 {} max {}", kind == "batch_mean" ? "batch" : "1-way", short_ns(all.percentile(0.5)),
+                     short_ns(all.percentile(0.99)), short_ns(all.max()));
 }
 }  // namespace
 
@@ -48,6 +69,7 @@ void SuiteReporter::ReportRuns(const std::vector<Run>& runs) {
   const Run& first = runs.front();
   const bool aggregates_follow = first.repetitions > 1 && first.run_type == Run::RT_Iteration && !first.error_occurred;
   const bool repeated_error = first.error_occurred && first.repetition_index > 0;
+  if (first.run_type == Run::RT_Iteration && !first.error_occurred) latency_words_ = latency_words(runs);
   if (!aggregates_follow && !repeated_error) print_row(runs);
   last_report_ = seconds_now();
   out.flush();
@@ -83,6 +105,8 @@ void SuiteReporter::print_row(const std::vector<Run>& runs) {
       if (it != median->counters.end()) row += fmt::format("  {} {:.2f}", label, it->second.value);
     }
   }
+  if (!latency_words_.empty()) row += "  " + latency_words_;
+  latency_words_.clear();
   if (const RowNote* note = row_note_of(family_)) {
     const std::string words = (*note)(median->counters);
     if (!words.empty()) row += "  " + words;

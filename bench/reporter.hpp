@@ -25,6 +25,7 @@ class SuiteReporter final : public benchmark::BenchmarkReporter {
   benchmark::JSONReporter json_;
   std::ostringstream json_text_;
   std::string family_;
+  std::string latency_words_;  // from the repetitions, for the row their aggregates print
   double family_started_ = 0, last_report_ = 0;
   int failures_ = 0, measured_ = 0;
 };

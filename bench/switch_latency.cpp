@@ -14,6 +14,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "latency_samples.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
 #include "measure/handoff_timing.hpp"
@@ -135,6 +136,8 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // perf counters are enabled only now, in a pass of its own: an enabled context-switch counter
     // adds work to every switch, so it must not run during the timed loop.
     const CountedPass counted = counted_pass(*handoff, rounds);
+    if (sc.sample_latency)
+      sample_latency(state, *handoff, rounds, total.wall_ns / static_cast<double>(total.switches), [&] { hold(sc.mxcsr, false); });
 
     const Tally tally = handoff->tally();
     if (tally.out_of_order != 0 || tally.measuring_received != tally.partner_received)
@@ -248,7 +251,9 @@ const bool registered = [] {
                            std::string(to_string(where)), "ns per one-way switch (a round trip is two)", {}};
         const std::string name = fmt::format("switch/{}/{}", m.name, to_string(where));
         if (why_not.empty()) {
-          add_benchmark(name, fields, [c = SwitchCase{&m, where, Work{}, name}](benchmark::State& s) { BM_Switch(s, c); });
+          SwitchCase c{&m, where, Work{}, name};
+          c.sample_latency = true;
+          add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); });
         } else {
           add_benchmark(name, fields, [reason = std::string(why_not)](benchmark::State& s) { skip(s, reason); });
         }

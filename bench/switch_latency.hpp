@@ -31,6 +31,9 @@ struct SwitchCase {
   std::function<void(Handoff&, bool at_default)> hold_default = {};
   // Counters of the family's own, read from the handoff after the run (xstate: what each side had live).
   std::function<void(Handoff&, benchmark::UserCounters&)> add_counters = {};
+  // After the timed loop, the latency distribution (latency_samples.hpp): the switch family and
+  // the kernel rings.
+  bool sample_latency = false;
 };
 
 // Times one-way switches of the case and sets the switch family's counters. Other families (the

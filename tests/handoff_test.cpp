@@ -9,6 +9,7 @@
 #include "mechanisms.hpp"
 #include "mechanisms/carriers/pipe.hpp"
 #include "mechanisms/kernel_pair.hpp"
+#include "mechanisms/latency_stamps.hpp"
 
 namespace bench_switch {
 namespace {
@@ -48,6 +49,33 @@ TEST_P(EveryHandoff, AlternatesWithSequenceNumbersCheckedOnBothSides) {
   EXPECT_EQ(t.measuring_received, 1000u);
   EXPECT_EQ(t.partner_received, 1000u);
   EXPECT_EQ(t.out_of_order, 0u);
+}
+
+// One-way latency samples (issue 12): one per token either side received while stamping was on,
+// none while it was off, both sides merged; a one-thread switch has none (its distribution is of
+// batch means, timed from outside).
+TEST_P(EveryHandoff, SamplesEachTokenReceivedWhileStampingIsOnAndOnlyKernelHandoffsStamp) {
+  const auto p = placement();
+  if (!p) GTEST_SKIP() << "placement not available here";
+  ScopedPin pin(p->measuring);
+  const auto handoff = GetParam().mechanism->make(*p, Work{});
+  auto* sampled = dynamic_cast<LatencySampled*>(handoff.get());
+  ASSERT_EQ(sampled != nullptr, GetParam().placement != PlacementKind::one_thread);
+  if (sampled == nullptr) return;
+  handoff->run(50);
+  EXPECT_EQ(sampled->take_samples().count(), 0u) << "nothing is stamped until asked";
+  sampled->set_stamping(true);
+  handoff->run(300);
+  sampled->set_stamping(false);
+  handoff->run(40);
+  const Tally t = handoff->tally();
+  EXPECT_EQ(t.measuring_received + t.partner_received, 2u * 390u);
+  const LatencyHistogram both = sampled->take_samples();
+  EXPECT_EQ(both.count(), 600u) << "one sample per token received by either side, stamped runs only";
+  EXPECT_LE(both.min(), both.percentile(0.5));
+  EXPECT_LE(both.percentile(0.5), both.percentile(0.99));
+  EXPECT_LE(both.percentile(0.99), both.max());
+  EXPECT_EQ(sampled->take_samples().count(), 0u) << "taking the samples empties each side's histogram";
 }
 
 std::string case_name(const testing::TestParamInfo<Case>& param_info) {

@@ -26,10 +26,19 @@ RingBoard::RingBoard(std::size_t n, bool process_shared)
   header_ = new (mapping_) RingHeader;
   slots_ = static_cast<RingSlot*>(static_cast<void*>(static_cast<char*>(mapping_) + sizeof(RingHeader)));
   for (std::size_t i = 0; i < n; ++i) new (&slots_[i]) RingSlot;
+  samples_mapping_ = mmap(nullptr, n * sizeof(LatencyHistogram), PROT_READ | PROT_WRITE,
+                          (process_shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+  if (samples_mapping_ == MAP_FAILED) {
+    munmap(mapping_, bytes_);
+    throw std::runtime_error("mmap of the ring's latency histograms failed");
+  }
+  samples_ = static_cast<LatencyHistogram*>(samples_mapping_);
+  for (std::size_t i = 0; i < n; ++i) new (&samples_[i]) LatencyHistogram;
 }
 
 RingBoard::~RingBoard() {
-  // The slots and header hold only atomics and plain numbers: nothing to destroy but the mapping.
+  // The slots, header and histograms hold only atomics and plain numbers: nothing to destroy but the mappings.
+  munmap(samples_mapping_, n_ * sizeof(LatencyHistogram));
   munmap(mapping_, bytes_);
 }
 
@@ -51,12 +60,16 @@ void ring_node_main(RingBoard& board, std::size_t node, const cpu_set_t& cpus) {
   // Pinned before it first waits, so no hop of this node ever runs elsewhere.
   if (sched_setaffinity(0, sizeof cpus, &cpus) != 0) board.header().pin_refused.store(1);
   RingSlot& me = board.slot(node);
+  // Every page of the node's histogram written once now, by the node: a child process's first
+  // touch of a MAP_SHARED page is a page fault, which would otherwise land in a stamped batch.
+  board.samples(node) = LatencyHistogram{};
   me.tid.store(static_cast<pid_t>(syscall(SYS_gettid)));
   board.header().started.fetch_add(1, std::memory_order_release);
   board.wake_all(board.header().started);
 
   const std::size_t n = board.size();
   RingCheck check(n, node);
+  Stamper stamper(board.header().stamping, board.samples(node));
   std::uint32_t heard = 0;
   for (;;) {
     // A node holds no wait bound (only node 0, the harness, does), so it waits for as long as it
@@ -66,9 +79,11 @@ void ring_node_main(RingBoard& board, std::size_t node, const cpu_set_t& cpus) {
       board.send(node + 1 == n ? 0 : node + 1, t);  // pass it on, then leave
       return;
     }
+    stamper.sample(me.stamp);
     bump(me.count.received);
     if (!check.expects(t)) bump(me.count.out_of_order);
     const std::size_t to = next_node(n, node, t);
+    stamper.stamp(board.slot(to).stamp);
     board.send(to, pass(t, to));
   }
 }
@@ -82,12 +97,14 @@ void KernelRing::run(std::uint64_t round_trips) {
   SideCount& mine = board_.slot(0).count;
   for (;;) {
     const RingToken sent = pass(t, to);
+    stamper_.stamp(board_.slot(to).stamp);
     board_.send(to, sent);
     const std::optional<RingToken> back = board_.receive(0, heard_);
     if (!back) {
       home_ = t;
       lose("after " + std::to_string(t.hop - warm_hops_) + " hops");
     }
+    stamper_.sample(board_.slot(0).stamp);
     t = *back;
     bump(mine.received);
     if (!node_zero_expects(n, sent, t)) bump(mine.out_of_order);
@@ -96,6 +113,15 @@ void KernelRing::run(std::uint64_t round_trips) {
     to = next_node(n, 0, t);  // node 0's ordinary turn: on to node 1
   }
   home_ = t;
+}
+
+LatencyHistogram KernelRing::take_samples() {
+  LatencyHistogram all;
+  for (std::size_t i = 0; i < board_.size(); ++i) {
+    all.merge(board_.samples(i));
+    board_.samples(i).clear();
+  }
+  return all;
 }
 
 Tally KernelRing::tally() const {

@@ -17,6 +17,7 @@
 #include "experiments/ring_route.hpp"
 #include "handoff.hpp"
 #include "mechanisms/kernel_pair.hpp"  // SideCount, bump
+#include "mechanisms/latency_stamps.hpp"
 #include "wait_bound.hpp"
 
 namespace bench_switch {
@@ -27,15 +28,18 @@ struct alignas(64) RingSlot {
   std::atomic<pid_t> tid{0};           // the node's kernel task, published once it runs
   RingToken token;  // written by the sender before it bumps the bell, read by the node after it
   SideCount count;  // written by this node only
+  StampSlot stamp{0};  // the sender's stamp, beside the token (latency_stamps.hpp)
 };
 
 struct alignas(64) RingHeader {
   std::atomic<std::uint32_t> started{0};  // nodes 1..N-1 running: a futex word node 0 waits on
   std::atomic<std::uint32_t> pin_refused{0};
+  std::atomic<bool> stamping{false};  // written by node 0 between runs only
 };
 
 // The header and N slots in one mapping: MAP_SHARED for processes (fork() does not copy it, so
-// every node sees the same words), private for threads.
+// every node sees the same words), private for threads. Each node's latency histogram in a
+// second mapping, away from the slots: a node writes its own histogram and no one else's.
 class RingBoard {
  public:
   RingBoard(std::size_t n, bool process_shared);
@@ -46,6 +50,7 @@ class RingBoard {
   std::size_t size() const { return n_; }
   RingHeader& header() const { return *header_; }
   RingSlot& slot(std::size_t i) const { return slots_[i]; }
+  LatencyHistogram& samples(std::size_t i) const { return samples_[i]; }
 
   // As the raw futex carrier (carriers/futex.hpp): publish, bump the bell, and always FUTEX_WAKE,
   // with no "is anyone waiting" shortcut.
@@ -79,6 +84,8 @@ class RingBoard {
   void* mapping_;
   RingHeader* header_;
   RingSlot* slots_;
+  void* samples_mapping_;
+  LatencyHistogram* samples_;
 };
 
 // A node 1..N-1, from its start to the stop token: pins itself to `cpus` (a refusal is reported in
@@ -87,10 +94,13 @@ class RingBoard {
 void ring_node_main(RingBoard& board, std::size_t node, const cpu_set_t& cpus);
 
 // Node 0, the measuring task: run(), tally(), and the start and end of the ring.
-class KernelRing : public Handoff {
+class KernelRing : public Handoff, public LatencySampled {
  public:
   void run(std::uint64_t round_trips) override;
   Tally tally() const override;
+  // One sample per hop, taken by the node that received it; the merge is of all N nodes'.
+  void set_stamping(bool on) override { board_.header().stamping.store(on, std::memory_order_relaxed); }
+  LatencyHistogram take_samples() override;
 
  protected:
   KernelRing(std::size_t n, bool process_shared) : board_(n, process_shared) {}
@@ -108,6 +118,7 @@ class KernelRing : public Handoff {
   RingBoard board_;
 
  private:
+  Stamper stamper_{board_.header().stamping, board_.samples(0)};
   std::uint32_t heard_ = 0;
   RingToken home_;  // the token as it last came home
   // Throws PartnerLost naming the node that broke the ring (or the ring, when none is to blame).

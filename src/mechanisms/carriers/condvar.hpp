@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "handoff.hpp"
+#include "mechanisms/latency_stamps.hpp"
 #include "wait_bound.hpp"
 
 namespace bench_switch {
@@ -32,12 +33,14 @@ class CondvarCarrier {
     return box_[side];
   }
   void keep_side(int) {}
+  StampSlot& stamp_slot(int to_side) { return stamp_[to_side]; }
 
  private:
   std::mutex mutex_;
   std::condition_variable ready_[2];
   std::uint64_t box_[2] = {0, 0};
   bool full_[2] = {false, false};
+  StampSlot stamp_[2] = {0, 0};  // latency_stamps.hpp: beside the tokens
   // pthread_cond_wait resumes its own wait after the bound's signal, so the bound wakes it instead
   // (a spurious wake-up, 4 a second while a bound is held). Declared last: gone before the rest.
   TickWaker waker_{[this] {

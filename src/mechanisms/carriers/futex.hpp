@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "handoff.hpp"
+#include "mechanisms/latency_stamps.hpp"
 #include "mechanisms/shared_block.hpp"
 #include "wait_bound.hpp"
 
@@ -39,6 +40,7 @@ class FutexCarrier {
     return box.seq.load(std::memory_order_relaxed);
   }
   void keep_side(int) {}
+  StampSlot& stamp_slot(int to_side) { return shared_->to[to_side].stamp; }
   // Alone in one task the word has always changed already, so receive() would make no syscall;
   // a FUTEX_WAIT on a stale value (it returns EAGAIN at once) charges the waiter's syscall too.
   std::uint64_t loopback(int side, std::uint64_t seq) {
@@ -51,6 +53,7 @@ class FutexCarrier {
   struct Box {
     std::atomic<std::uint32_t> bell{0};  // the futex word: bumped once per token
     std::atomic<std::uint64_t> seq{0};
+    StampSlot stamp{0};  // latency_stamps.hpp: beside the token, in its line
   };
   struct Boxes {
     alignas(64) Box to[2];

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "handoff.hpp"
+#include "mechanisms/latency_stamps.hpp"
 #include "mechanisms/shared_block.hpp"
 #include "wait_bound.hpp"
 
@@ -31,11 +32,13 @@ class SemaphoreCarrier {
     return shared_->to[side].seq;
   }
   void keep_side(int) {}
+  StampSlot& stamp_slot(int to_side) { return shared_->to[to_side].stamp; }
 
  private:
   struct Box {
     sem_t sem;
     std::uint64_t seq = 0;
+    StampSlot stamp{0};  // latency_stamps.hpp: beside the token, in its line
   };
   struct Boxes {
     alignas(64) Box to[2];

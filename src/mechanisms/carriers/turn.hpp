@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "handoff.hpp"
+#include "mechanisms/latency_stamps.hpp"
 #include "mechanisms/shared_block.hpp"
 #include "wait_bound.hpp"
 
@@ -45,12 +46,14 @@ class TurnCarrier {
     return shared_->seq[side];
   }
   void keep_side(int) {}
+  StampSlot& stamp_slot(int to_side) { return shared_->stamp[to_side]; }
 
  private:
-  // Turn and tokens in one cache line: one line moves per handoff.
+  // Turn, tokens and their stamps (latency_stamps.hpp) in one cache line: one line moves per handoff.
   struct alignas(64) Line {
     std::atomic<int> turn{0};
     std::uint64_t seq[2] = {0, 0};
+    StampSlot stamp[2] = {0, 0};
   };
   SharedBlock<Line> shared_;
 };
