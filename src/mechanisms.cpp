@@ -1,5 +1,6 @@
 #include "mechanisms.hpp"
 
+#include "arch/current.hpp"
 #include "mechanisms/carriers/condvar.hpp"
 #include "mechanisms/carriers/eventfd.hpp"
 #include "mechanisms/carriers/futex.hpp"
@@ -71,10 +72,8 @@ const std::vector<Mechanism>& mechanisms() {
       one_thread("ucontext_fiber", Kind::cooperative, "fiber", "POSIX swapcontext (saves the signal mask: a syscall)", &make_ucontext_switch),
       one_thread("boost_fiber_yield", Kind::cooperative, "fiber", "Boost.Fiber this_fiber::yield through its round-robin scheduler", &make_boost_fiber_yield),
       one_thread("coroutine", Kind::cooperative, "coroutine", "C++20 stackless coroutines, symmetric transfer", &make_coroutine_transfer),
-#if defined(__x86_64__)
-      one_thread("asm_switch", Kind::cooperative, "fiber", "hand-written x86-64 switch: 6 callee-saved registers and the stack pointer", &make_asm_switch),
-      one_thread("asm_switch_fpenv", Kind::cooperative, "fiber", "the same, plus MXCSR and the x87 control word (as fcontext)", &make_asm_switch_fpenv),
-#endif
+      one_thread("asm_switch", Kind::cooperative, "fiber", arch::kAsmSwitchDescription, &make_asm_switch),
+      one_thread("asm_switch_fpenv", Kind::cooperative, "fiber", arch::kAsmSwitchFpenvDescription, &make_asm_switch_fpenv),
       one_thread("indirect_call", Kind::baseline, "call", "no switch: a call through a function pointer and its return", &make_indirect_call),
   };
   return list;
