@@ -3,24 +3,17 @@
 // and, when switched back to, stores what those registers hold in after[0..18].
 //   void bs_test_switch_with_known_registers(void** save_sp, void* load_sp, uint64_t seed,
 //                                            uint64_t* after, void (*sw)(void**, void*))
-// Its own caller's registers are saved and put back around all that, as the ABI wants.
+// Its own caller's registers are saved and put back around all that, as the ABI wants, with the
+// switch's own macros (the 20-word frame plus `after` and a pad).
 #if defined(__aarch64__)
+#include "mechanisms/callee_saved_aarch64.inc"
     .text
     .globl bs_test_switch_with_known_registers
     .type bs_test_switch_with_known_registers, %function
     .p2align 4
 bs_test_switch_with_known_registers:
     sub sp, sp, #0xb0
-    stp x19, x20, [sp, #0x00]
-    stp x21, x22, [sp, #0x10]
-    stp x23, x24, [sp, #0x20]
-    stp x25, x26, [sp, #0x30]
-    stp x27, x28, [sp, #0x40]
-    stp x29, x30, [sp, #0x50]
-    stp d8, d9, [sp, #0x60]
-    stp d10, d11, [sp, #0x70]
-    stp d12, d13, [sp, #0x80]
-    stp d14, d15, [sp, #0x90]
+    store_callee_saved
     str x3, [sp, #0xa0]
     add x19, x2, #0
     add x20, x2, #1
@@ -61,16 +54,7 @@ bs_test_switch_with_known_registers:
     stp d10, d11, [x9, #0x68]
     stp d12, d13, [x9, #0x78]
     stp d14, d15, [x9, #0x88]
-    ldp x19, x20, [sp, #0x00]
-    ldp x21, x22, [sp, #0x10]
-    ldp x23, x24, [sp, #0x20]
-    ldp x25, x26, [sp, #0x30]
-    ldp x27, x28, [sp, #0x40]
-    ldp x29, x30, [sp, #0x50]
-    ldp d8, d9, [sp, #0x60]
-    ldp d10, d11, [sp, #0x70]
-    ldp d12, d13, [sp, #0x80]
-    ldp d14, d15, [sp, #0x90]
+    load_callee_saved
     add sp, sp, #0xb0
     ret
     .size bs_test_switch_with_known_registers, .-bs_test_switch_with_known_registers

@@ -5,17 +5,13 @@
 //                                            uint64_t* after, void (*sw)(void**, void*))
 // Its own caller's registers are saved and put back around all that, as the ABI wants.
 #if defined(__x86_64__)
+#include "mechanisms/callee_saved_x86_64.inc"
     .text
     .globl bs_test_switch_with_known_registers
     .type bs_test_switch_with_known_registers, @function
     .p2align 4
 bs_test_switch_with_known_registers:
-    pushq %rbp
-    pushq %rbx
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    push_callee_saved
     pushq %rcx                 // after; also leaves rsp 16-aligned for the call
     leaq 0(%rdx), %rbx
     leaq 1(%rdx), %rbp
@@ -31,12 +27,7 @@ bs_test_switch_with_known_registers:
     movq %r13, 24(%rcx)
     movq %r14, 32(%rcx)
     movq %r15, 40(%rcx)
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
+    pop_callee_saved
     retq
     .size bs_test_switch_with_known_registers, .-bs_test_switch_with_known_registers
 

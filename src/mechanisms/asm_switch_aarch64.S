@@ -16,31 +16,7 @@
 #if defined(__aarch64__)
     .text
 
-.macro store_callee_saved
-    stp x19, x20, [sp, #0x00]
-    stp x21, x22, [sp, #0x10]
-    stp x23, x24, [sp, #0x20]
-    stp x25, x26, [sp, #0x30]
-    stp x27, x28, [sp, #0x40]
-    stp x29, x30, [sp, #0x50]
-    stp d8, d9, [sp, #0x60]
-    stp d10, d11, [sp, #0x70]
-    stp d12, d13, [sp, #0x80]
-    stp d14, d15, [sp, #0x90]
-.endm
-
-.macro load_callee_saved
-    ldp x19, x20, [sp, #0x00]
-    ldp x21, x22, [sp, #0x10]
-    ldp x23, x24, [sp, #0x20]
-    ldp x25, x26, [sp, #0x30]
-    ldp x27, x28, [sp, #0x40]
-    ldp x29, x30, [sp, #0x50]
-    ldp d8, d9, [sp, #0x60]
-    ldp d10, d11, [sp, #0x70]
-    ldp d12, d13, [sp, #0x80]
-    ldp d14, d15, [sp, #0x90]
-.endm
+#include "mechanisms/callee_saved_aarch64.inc"
 
     .globl bs_switch
     .type bs_switch, %function
