@@ -12,18 +12,6 @@ cd "$(dirname "$0")/.."
 say() { echo "check-aarch64: $*"; }
 
 if [ "$(id -u)" -eq 0 ]; then as_root=""; else as_root="sudo"; fi
-why_not=""
-if ! command -v dpkg >/dev/null || ! command -v apt-get >/dev/null; then why_not="no dpkg/apt-get (Debian multiarch needed)"
-elif [ "$(dpkg --print-architecture)" != amd64 ]; then why_not="the host is $(dpkg --print-architecture), not amd64"
-elif [ -n "$as_root" ] && ! sudo -n true 2>/dev/null; then why_not="not root and no password-less sudo to install the arm64 packages"
-fi
-if [ "${1:-}" = "--can-run" ]; then
-  [ -z "$why_not" ] && exit 0
-  say "not run: $why_not"; exit 1
-fi
-[ -z "$why_not" ] || { say "cannot run: $why_not" >&2; exit 1; }
-build=${1:-build-aarch64}
-
 # Headers-only and architecture-independent packages (nlohmann-json3-dev, libasio-dev) serve both
 # architectures; every library the suite links comes as :arm64. liburing is for the io_uring
 # mechanism where the tree has it.
@@ -32,8 +20,22 @@ cross_packages="g++-aarch64-linux-gnu qemu-user-static cmake make pkg-config nlo
   libhwloc-dev:arm64 zlib1g-dev:arm64 liburing-dev:arm64"
 missing=""
 for p in $cross_packages; do
+  command -v dpkg-query >/dev/null || break
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+why_not=""
+if ! command -v dpkg >/dev/null || ! command -v apt-get >/dev/null; then why_not="no dpkg/apt-get (Debian multiarch needed)"
+elif [ "$(dpkg --print-architecture)" != amd64 ]; then why_not="the host is $(dpkg --print-architecture), not amd64"
+elif [ -n "$missing" ] && [ -n "$as_root" ] && ! sudo -n true 2>/dev/null; then
+  why_not="not root and no password-less sudo to install what is missing:$missing"
+fi
+if [ "${1:-}" = "--can-run" ]; then
+  [ -z "$why_not" ] && exit 0
+  say "not run: $why_not"; exit 1
+fi
+[ -z "$why_not" ] || { say "cannot run: $why_not" >&2; exit 1; }
+build=${1:-build-aarch64}
+
 if [ -n "$missing" ]; then
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     say "adding arm64 as a dpkg foreign architecture"
