@@ -152,6 +152,7 @@ std::optional<Finding> fpenv_finding(const nlohmann::json& doc) {
   if (all.empty()) return std::nullopt;
   const auto penalty = [](const nlohmann::json& m, const char* what) {
     const std::string key = std::string("mismatch_") + what;
+    if (!m.contains(key + "_uncertainty_ns")) return std::string("not run");  // filtered out, or skipped here
     const auto& v = m.value(key + "_ns_penalty", nlohmann::json());
     const double u = m.value(key + "_uncertainty_ns", NAN);
     return v.is_number() ? fmt::format("{:.1f} ± {:.1f} ns", v.get<double>(), u) : fmt::format("unresolved (± {:.1f} ns)", u);
