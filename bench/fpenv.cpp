@@ -10,44 +10,70 @@
 // handoff, both sides set back to the default, so what it adds (for a mismatch, its penalty) is
 // taken batch against batch (for the default itself: an A/A, the method's own offset);
 // summaries.fpenv gives that with its uncertainty from the repetitions.
+// On aarch64 the register is FPCR (arch/aarch64.hpp): the same cases but the sticky one (FPCR has
+// no flags), and a mismatch only for the switches that keep FPCR per context.
 #include <fmt/format.h>
 
 #include <cmath>
 #include <map>
+#include <string_view>
 
+#include "arch/current.hpp"
 #include "measure/paired_batches.hpp"
+#include "mechanisms/one_thread.hpp"
 #include "registry.hpp"
 #include "switch_latency.hpp"
 
 namespace bench_switch {
 namespace {
 
-struct MxcsrValue {
-  const char* name;
-  std::uint32_t bits;
-};
-constexpr MxcsrValue kDefault{"default", kDefaultMxcsr};
-constexpr MxcsrValue kFtzDaz{"ftz_daz", 0x9fc0};  // flush-to-zero and denormals-are-zero, as -ffast-math sets them
-constexpr MxcsrValue kRoundToZero{"round_to_zero", 0x7f80};
-constexpr MxcsrValue kInexactRaised{"inexact_raised", 0x1fa0};  // the default after any inexact operation (PE)
+// The values, per architecture (arch/current.hpp): on x86-64 MXCSR's default 0x1f80, FTZ|DAZ
+// 0x9fc0, round-to-zero 0x7f80, and the default with the inexact flag raised 0x1fa0; on aarch64
+// FPCR's 0, FZ, RMode = RZ, and no sticky flag (those are in FPSR: that case is skipped there).
+using arch::FpControlValue;
+constexpr FpControlValue kDefault = arch::kFpDefault, kFlushToZero = arch::kFpFlushToZero,
+                         kRoundToZero = arch::kFpRoundToZero, kStickyRaised = arch::kFpStickyRaised;
 
 struct FpenvCase {
   const char* name;  // the summary's field prefix
-  MxcsrValue partner, measuring;
+  FpControlValue partner, measuring;
 };
+// The summary's prefixes keep x86-64's names (matched_ftz_daz is FZ alone on aarch64).
 constexpr FpenvCase kCases[] = {
     {"matched_default", kDefault, kDefault},
-    {"matched_ftz_daz", kFtzDaz, kFtzDaz},
+    {"matched_ftz_daz", kFlushToZero, kFlushToZero},
     {"matched_round_to_zero", kRoundToZero, kRoundToZero},
-    {"mismatch_sticky", kDefault, kInexactRaised},
-    {"mismatch_control", kDefault, kFtzDaz},
+    {"mismatch_sticky", kDefault, kStickyRaised},
+    {"mismatch_control", kDefault, kFlushToZero},
 };
+// The register's name as the text shows it: MXCSR, FPCR.
+std::string register_label() {
+  std::string name = arch::kFpControlName;
+  for (char& ch : name) ch = static_cast<char>(ch - 'a' + 'A');
+  return name;
+}
+
+// Why a case cannot be measured with this mechanism here, or "": the sticky case where the
+// register has no sticky flags; a mismatch where the switch keeps no value per side (asked once
+// per mechanism, when its first benchmark runs, not at registration).
+std::string why_not(const Mechanism& m, const FpenvCase& c) {
+  const std::string_view name = c.name;
+  if (name == "mismatch_sticky" && arch::kFpNoStickyWhy != nullptr) return arch::kFpNoStickyWhy;
+  if (!name.starts_with("mismatch_")) return "";
+  static std::map<std::string_view, bool> kept;
+  auto it = kept.find(m.name);
+  if (it == kept.end()) it = kept.emplace(m.name, keeps_mxcsr_per_side(*m.make(Placement{}, Work{}))).first;
+  if (it->second) return "";
+  return fmt::format("skipped: {} keeps no {} per context on this architecture: the two sides cannot differ", m.name,
+                     register_label());
+}
 constexpr const char* kMechanisms[] = {"fcontext_fiber", "asm_switch_fpenv", "ucontext_fiber", "boost_fiber_yield"};
 constexpr double kMatchedWithin = 0.15;  // the share a matched non-default value may differ from the default by
 
 const FpenvCase* case_of(const nlohmann::json& params) {
   for (const FpenvCase& c : kCases)
-    if (params.value("partner_mxcsr", 0u) == c.partner.bits && params.value("measuring_mxcsr", 0u) == c.measuring.bits)
+    if (params.value(fp_control_field("partner"), ~0u) == c.partner.bits &&
+        params.value(fp_control_field("measuring"), ~0u) == c.measuring.bits)
       return &c;
   return nullptr;
 }
@@ -76,8 +102,8 @@ nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
       r.over_default.push_back(b["ns_over_default"].get<double>());
       r.at_default.push_back(b["default_ns_per_switch"].get<double>());
     }
-    const bool held = b.value("partner_mxcsr_seen", -1.0) == c->partner.bits &&
-                      b.value("measuring_mxcsr_seen", -1.0) == c->measuring.bits;
+    const bool held = b.value(fp_control_field("partner", "_seen"), -1.0) == c->partner.bits &&
+                      b.value(fp_control_field("measuring", "_seen"), -1.0) == c->measuring.bits;
     as_intended.try_emplace(mechanism, true).first->second &= held;
   }
   const auto figure = [](const Estimate& e) { return resolved(e) ? nlohmann::json(e.value) : nlohmann::json(nullptr); };
@@ -124,11 +150,12 @@ std::optional<Finding> fpenv_finding(const nlohmann::json& doc) {
   if (all.empty()) return std::nullopt;
   const auto penalty = [](const nlohmann::json& m, const char* what) {
     const std::string key = std::string("mismatch_") + what;
+    if (!m.contains(key + "_uncertainty_ns")) return std::string("not run");  // filtered out, or skipped here
     const auto& v = m.value(key + "_ns_penalty", nlohmann::json());
     const double u = m.value(key + "_uncertainty_ns", NAN);
     return v.is_number() ? fmt::format("{:.1f} ± {:.1f} ns", v.get<double>(), u) : fmt::format("unresolved (± {:.1f} ns)", u);
   };
-  std::string text = "MXCSR per switch, the two sides differing in a sticky flag / in control bits:";
+  std::string text = register_label() + " per switch, the two sides differing in a sticky flag / in control bits:";
   bool first = true, matched_ok = true, sides_ok = true;
   for (const auto& [mechanism, m] : all.items()) {
     text += fmt::format("{} {} {} / {}", first ? "" : ";", mechanism, penalty(m, "sticky"), penalty(m, "control"));
@@ -138,7 +165,7 @@ std::optional<Finding> fpenv_finding(const nlohmann::json& doc) {
   }
   text += matched_ok ? "; both sides at the same non-default value cost within 15 % of the default"
                      : "; a matched non-default value cost more than 15 % over the default";
-  if (!sides_ok) text += "; FAILED MEASUREMENT: a side did not hold the MXCSR its benchmark names";
+  if (!sides_ok) text += "; FAILED MEASUREMENT: a side did not hold the " + register_label() + " its benchmark names";
   return Finding{text, {"fpenv"}, sides_ok};
 }
 
@@ -147,23 +174,28 @@ const bool registered = [] {
   // A matched and a mismatched case, so that the quick run's summary has a penalty too.
   mark_quick("fpenv/fcontext_fiber/fiber:default/caller:default");
   mark_quick("fpenv/fcontext_fiber/fiber:default/caller:inexact_raised");
-  describe_family("fpenv", {"ns per one-way switch with the fiber's and the caller's MXCSR as named; over default = what "
-                            "that adds over default batches interleaved with it (summaries.fpenv: with its uncertainty)",
+  describe_family("fpenv", {"ns per one-way switch with the fiber's and the caller's " + register_label() +
+                                " as named; over default = what that adds over default batches interleaved with it "
+                                "(summaries.fpenv: with its uncertainty)",
                             {{"default_ns_per_switch", "default ns"}, {"ns_over_default", "over default ns"},
                              {"kernel_switches_per_switch", "ksw"}}});
   add_summary("fpenv", fpenv_summary);
   for (const char* mechanism_name : kMechanisms) {
     const Mechanism* m = find_mechanism(mechanism_name);
-    if (m == nullptr) continue;  // asm_switch_fpenv exists on x86-64 only
+    if (m == nullptr) continue;
     for (const FpenvCase& fc : kCases) {
       const std::string name = fmt::format("fpenv/{}/fiber:{}/caller:{}", m->name, fc.partner.name, fc.measuring.name);
       EntryFields fields{"fpenv", m->name.data(), std::string(to_string(m->kind)), std::string(m->task), "one_thread",
-                         "ns per one-way switch, the fiber's and the caller's MXCSR set as named",
-                         {{"partner_mxcsr", fc.partner.bits}, {"measuring_mxcsr", fc.measuring.bits}}};
+                         "ns per one-way switch, the fiber's and the caller's " + register_label() + " set as named",
+                         {{fp_control_field("partner"), fc.partner.bits}, {fp_control_field("measuring"), fc.measuring.bits}}};
       // Every case alternates with control batches at the default; for the default itself that is the A/A.
       const SwitchCase c{m, PlacementKind::one_thread, Work{}, name, {}, {fc.measuring.bits, fc.partner.bits}, true};
       // 20 benchmarks: short repetitions keep the family to a few seconds of the default run.
-      fixed_budget(add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); }), 5, 0.01);
+      const auto run = [c, &fc](benchmark::State& s) {
+        if (const std::string why = why_not(*c.mechanism, fc); !why.empty()) return skip(s, why);
+        BM_Switch(s, c);
+      };
+      fixed_budget(add_benchmark(name, fields, run), 5, 0.01);
     }
   }
   return true;

@@ -150,7 +150,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     const double in_window = static_cast<double>(total.switches + (control ? 0 : on_control.switches));
     auto& c = state.counters;
     c["ns_per_switch"] = total.wall_ns / n;
-    if (tsc_invariant()) c["tsc_ticks_per_switch"] = total.tsc_ticks / n;
+    if (counter_constant_rate()) c[std::string(counter_name()) + "_ticks_per_switch"] = total.tsc_ticks / n;
     c["voluntary_switches_per_switch"] = static_cast<double>(kernel.voluntary) / in_window;
     c["involuntary_switches_per_switch"] = static_cast<double>(kernel.involuntary) / in_window;
     // Voluntary plus involuntary: a wake-up that preempts the waker is counted as involuntary.
@@ -176,8 +176,8 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       c["ns_over_default"] = total.wall_ns / n - at_default;
     }
     if (seen) {
-      c["measuring_mxcsr_seen"] = seen->measuring;
-      c["partner_mxcsr_seen"] = seen->partner;
+      c[fp_control_field("measuring", "_seen")] = seen->measuring;
+      c[fp_control_field("partner", "_seen")] = seen->partner;
     }
     if (mechanism.carrier_alone) {
       const auto alone = mechanism.carrier_alone();
@@ -225,7 +225,7 @@ std::optional<Finding> cross_against_same_cpu(const nlohmann::json& doc) {
   std::string text = fmt::format("a futex wake-up on another CPU ({:.0f} ns ± {:.1f} %) costs {:.1f}× (± {:.1f} %) one on "
                                  "the same CPU ({:.0f} ns)", c->median, 100 * c->relative(), ratio, 100 * spread, s->median);
   const auto& virt = doc["context"]["bench_switch"].value("virtualization", nlohmann::json::object());
-  if (virt.value("hypervisor", false))
+  if (virt.value("hypervisor", nlohmann::json()) == true)  // null where the architecture cannot tell
     text += fmt::format("; this machine is a guest of {} (CPUID): an idle vCPU halts and the host must wake it, which "
                         "the cross-CPU figure includes and the futex does not cause", virt.value("vendor", "a hypervisor"));
   const bool resolved = std::abs(ratio - 1) > 2 * spread * ratio;

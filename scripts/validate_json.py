@@ -13,8 +13,10 @@ import bsjson  # noqa: E402
 
 CONTEXT_FIELDS = ("tool", "schema_version", "language", "git_revision", "cpu_model", "cpu_count",
                   "kernel_release", "fingerprint")
-NATIVE_CONTEXT_FIELDS = ("build_type", "compiler", "compiler_flags", "libraries", "clocksource", "tsc",
+NATIVE_CONTEXT_FIELDS = ("build_type", "compiler", "compiler_flags", "libraries", "clocksource",
                          "scheduler", "cpufreq_governor", "virtualization", "mitigations")
+# The CPU's counter, named for what it is: the TSC on x86-64, CNTVCT_EL0 on aarch64; one of them.
+COUNTER_FIELDS = ("tsc", "cntvct")
 ENTRY_FIELDS = ("family", "mechanism", "kind", "task", "placement", "language", "params", "unit")
 # The counters an entry carries as null when it has no value to give (docs/JSON.md): an interval
 # from fewer than two pairs of batches, as a short --quick repetition may have.
@@ -47,6 +49,8 @@ def problems(data, require_families=()):
     for key in CONTEXT_FIELDS + (NATIVE_CONTEXT_FIELDS if native else ()):
         if key not in ctx:
             found.append(f"context.bench_switch lacks '{key}'")
+    if native and not any(key in ctx for key in COUNTER_FIELDS):
+        found.append("context.bench_switch lacks the counter ('" + "' or '".join(COUNTER_FIELDS) + "')")
     families = set()
     for entry in data["benchmarks"]:
         name = entry.get("name", "?")

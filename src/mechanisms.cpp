@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "arch/current.hpp"
 #include "mechanisms/carriers/asio_post.hpp"
 #include "mechanisms/carriers/condvar.hpp"
 #include "mechanisms/carriers/eventfd.hpp"
@@ -102,10 +103,8 @@ const std::vector<Mechanism>& mechanisms() {
       one_thread("boost_fiber_yield", Kind::cooperative, "fiber", "Boost.Fiber this_fiber::yield through its round-robin scheduler", &make_boost_fiber_yield),
       one_thread("coroutine", Kind::cooperative, "coroutine", "C++20 stackless coroutines, symmetric transfer", &make_coroutine_transfer),
       one_thread("asio_coroutine", Kind::cooperative, "coroutine", "two C++20 coroutines on one Asio io_context, each yielding by co_await asio::post", &make_asio_coroutine),
-#if defined(__x86_64__)
-      one_thread("asm_switch", Kind::cooperative, "fiber", "hand-written x86-64 switch: 6 callee-saved registers and the stack pointer", &make_asm_switch),
-      one_thread("asm_switch_fpenv", Kind::cooperative, "fiber", "the same, plus MXCSR and the x87 control word (as fcontext)", &make_asm_switch_fpenv),
-#endif
+      one_thread("asm_switch", Kind::cooperative, "fiber", arch::kAsmSwitchDescription, &make_asm_switch),
+      one_thread("asm_switch_fpenv", Kind::cooperative, "fiber", arch::kAsmSwitchFpenvDescription, &make_asm_switch_fpenv),
       one_thread("indirect_call", Kind::baseline, "call", "no switch: a call through a function pointer and its return", &make_indirect_call),
   };
   return list;

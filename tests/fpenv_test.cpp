@@ -1,14 +1,16 @@
-// Each side of a one-thread handoff holds exactly the MXCSR it was given while it is timed: in the
-// fpenv family's four cases, and in every other family's (both at the default). Correctness only:
-// no timing is asserted.
+// Each side of a one-thread handoff holds exactly the MXCSR (on aarch64: FPCR) it was given while
+// it is timed: in the fpenv family's cases, and in every other family's (both at the default).
+// Correctness only: no timing is asserted.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <fstream>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
+#include "arch/current.hpp"
 #include "binary.hpp"
 #include "measure/affinity.hpp"
 #include "measure/fpenv.hpp"
@@ -26,18 +28,31 @@ void PrintTo(const FpenvCase& c, std::ostream* os) {
   *os << fmt::format("{} caller {:#x} fiber {:#x}", c.mechanism, c.mxcsr.measuring, c.mxcsr.partner);
 }
 
+constexpr const char* kStackful[] = {"fcontext_fiber", "asm_switch_fpenv", "ucontext_fiber", "boost_fiber_yield"};
+
+bool keeps_none(std::string_view mechanism) {
+  for (std::string_view m : arch::kKeepNoFpControl)
+    if (m == mechanism) return true;
+  return false;
+}
+
 std::vector<FpenvCase> fpenv_cases() {
-  // Matched default, matched FTZ|DAZ, matched round-to-zero, a sticky flag apart, control bits apart.
-  const MxcsrSides sides[] = {{0x1f80, 0x1f80}, {0x9fc0, 0x9fc0}, {0x7f80, 0x7f80}, {0x1fa0, 0x1f80}, {0x9fc0, 0x1f80}};
+  // Matched default, matched flush-to-zero, matched round-to-zero, a sticky flag apart (not on
+  // aarch64: FPCR has none), control bits apart; the mismatches only where the switch keeps a value per side.
+  const std::uint32_t d = arch::kFpDefault.bits, ftz = arch::kFpFlushToZero.bits, rz = arch::kFpRoundToZero.bits;
+  std::vector<MxcsrSides> matched = {{d, d}, {ftz, ftz}, {rz, rz}}, apart = {{ftz, d}};
+  if (arch::kFpNoStickyWhy == nullptr) apart.push_back({arch::kFpStickyRaised.bits, d});
   std::vector<FpenvCase> cases;
-  for (const char* m : {"fcontext_fiber", "asm_switch_fpenv", "ucontext_fiber", "boost_fiber_yield"})
-    if (find_mechanism(m) != nullptr)
-      for (const MxcsrSides& s : sides) cases.push_back({m, s});
+  for (const char* m : kStackful) {
+    for (const MxcsrSides& s : matched) cases.push_back({m, s});
+    if (!keeps_none(m))
+      for (const MxcsrSides& s : apart) cases.push_back({m, s});
+  }
   return cases;
 }
 
-// An inexact operation the compiler cannot fold: it raises PE in the caller's MXCSR, as the
-// harness's own arithmetic between batches does.
+// An inexact operation the compiler cannot fold: it raises PE in the caller's MXCSR (on aarch64
+// IXC in FPSR), as the harness's own arithmetic between batches does.
 void raise_inexact() {
   volatile double third = 1.0;
   third = third / 3.0;
@@ -47,7 +62,6 @@ class MxcsrOfEachSide : public testing::TestWithParam<FpenvCase> {};
 
 // BM_Switch's order: the fiber's value before the handoff is made, the caller's before each batch.
 TEST_P(MxcsrOfEachSide, IsWhatItWasGivenEvenAfterTheCallerRaisedAFlag) {
-  if (!kHasMxcsr) GTEST_SKIP() << "no MXCSR on this architecture";
   const MxcsrSides want = GetParam().mxcsr;
   std::string why_not;
   const auto p = resolve_placement(PlacementKind::one_thread, why_not);
@@ -74,7 +88,6 @@ TEST_P(MxcsrOfEachSide, IsWhatItWasGivenEvenAfterTheCallerRaisedAFlag) {
 
 // The fpenv family's control batches: each side changes its own value between batches, and it holds.
 TEST_P(MxcsrOfEachSide, SetByEachSideBetweenBatchesHoldsInTheNext) {
-  if (!kHasMxcsr) GTEST_SKIP() << "no MXCSR on this architecture";
   const MxcsrSides want = GetParam().mxcsr;
   ScopedMxcsr fpenv;
   auto handoff = find_mechanism(GetParam().mechanism)->make(Placement{}, Work{});
@@ -97,26 +110,34 @@ INSTANTIATE_TEST_SUITE_P(StackfulSwitches, MxcsrOfEachSide, testing::ValuesIn(fp
 // The probe reads the fiber side itself, not a copy of what it was given: a switch that keeps no
 // MXCSR of its own (asm_switch: registers and stack pointer only) leaves the fiber with the caller's.
 TEST(MxcsrProbe, SeesTheCallersValueInAFiberThatKeepsNoneOfItsOwn) {
-  const Mechanism* bare = find_mechanism("asm_switch");
-  if (!kHasMxcsr || bare == nullptr) GTEST_SKIP() << "no MXCSR or no asm_switch on this architecture";
   ScopedMxcsr fpenv;
   fpenv.set(kDefaultMxcsr);
-  const auto handoff = bare->make(Placement{}, Work{});
-  fpenv.set(0x1fa0);
+  const auto handoff = find_mechanism("asm_switch")->make(Placement{}, Work{});
+  const std::uint32_t other = arch::kFpRoundToZero.bits;
+  fpenv.set(other);
   handoff->run(100);
   const auto seen = probe_mxcsr(*handoff);
   ASSERT_TRUE(seen);
-  EXPECT_EQ(seen->partner, 0x1fa0u);
-  EXPECT_EQ(seen->measuring, 0x1fa0u);
+  EXPECT_EQ(seen->partner, other);
+  EXPECT_EQ(seen->measuring, other);
+}
+
+// Which switches keep a value per side is asked of the switch itself (the fpenv family skips a
+// mismatch where it cannot differ), and it is what arch::kKeepNoFpControl says.
+TEST(MxcsrProbe, KeptPerSideExactlyByTheSwitchesThatSaveIt) {
+  for (const char* m : {"fcontext_fiber", "asm_switch_fpenv", "ucontext_fiber", "boost_fiber_yield", "asm_switch"}) {
+    const auto handoff = find_mechanism(m)->make(Placement{}, Work{});
+    EXPECT_EQ(keeps_mxcsr_per_side(*handoff), !keeps_none(m)) << m;
+    EXPECT_EQ(handoff->tally().out_of_order, 0u) << m;
+  }
 }
 
 TEST(ScopedMxcsr, PutsTheCallersOwnValueBack) {
-  if (!kHasMxcsr) GTEST_SKIP() << "no MXCSR on this architecture";
   const std::uint32_t own = read_mxcsr();
   {
     ScopedMxcsr scoped;
-    scoped.set(0x9fc0);
-    EXPECT_EQ(read_mxcsr(), 0x9fc0u);
+    scoped.set(arch::kFpFlushToZero.bits);
+    EXPECT_EQ(read_mxcsr(), arch::kFpFlushToZero.bits);
   }
   EXPECT_EQ(read_mxcsr(), own);
 }
@@ -124,7 +145,6 @@ TEST(ScopedMxcsr, PutsTheCallersOwnValueBack) {
 // The benchmarks themselves: every one-thread switch entry has both sides at the default, every
 // fpenv entry has each side at the value its params name, as read inside the run.
 TEST(MxcsrInTheRun, EverySideHoldsTheValueItsBenchmarkNames) {
-  if (!kHasMxcsr) GTEST_SKIP() << "no MXCSR on this architecture";
   const std::string json_path = ::testing::TempDir() + "mxcsr_run.json";
   const auto outcome = testing_binary::run_binary(
       {"--benchmark_filter=^(fpenv/|switch/[a-z_]+/one_thread)", "--benchmark_repetitions=1",
@@ -135,13 +155,14 @@ TEST(MxcsrInTheRun, EverySideHoldsTheValueItsBenchmarkNames) {
   std::remove(json_path.c_str());
   int fpenv = 0, matched = 0;
   for (const auto& b : doc["benchmarks"]) {
-    if (b.value("run_type", "") != "iteration" || !b.contains("partner_mxcsr_seen")) continue;
+    const std::string partner_seen = fp_control_field("partner", "_seen"), measuring_seen = fp_control_field("measuring", "_seen");
+    if (b.value("run_type", "") != "iteration" || !b.contains(partner_seen)) continue;
     const std::string name = b["name"];
     const bool is_fpenv = b["family"] == "fpenv";
-    const double partner = is_fpenv ? b["params"]["partner_mxcsr"].get<double>() : kDefaultMxcsr;
-    const double measuring = is_fpenv ? b["params"]["measuring_mxcsr"].get<double>() : kDefaultMxcsr;
-    EXPECT_EQ(b["partner_mxcsr_seen"].get<double>(), partner) << name;
-    EXPECT_EQ(b["measuring_mxcsr_seen"].get<double>(), measuring) << name;
+    const double partner = is_fpenv ? b["params"][fp_control_field("partner")].get<double>() : kDefaultMxcsr;
+    const double measuring = is_fpenv ? b["params"][fp_control_field("measuring")].get<double>() : kDefaultMxcsr;
+    EXPECT_EQ(b[partner_seen].get<double>(), partner) << name;
+    EXPECT_EQ(b[measuring_seen].get<double>(), measuring) << name;
     ++(is_fpenv ? fpenv : matched);
   }
   EXPECT_GE(fpenv, 15) << "five cases for each of at least three stackful mechanisms";

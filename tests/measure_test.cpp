@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <string_view>
 
 #include "measure/affinity.hpp"
+#include "measure/clock.hpp"
 #include "measure/handoff_timing.hpp"
 #include "measure/kernel_counters.hpp"
 #include "measure/paired_batches.hpp"
@@ -69,9 +71,12 @@ TEST(HandoffTiming, ACountedPassCountsTheSwitchesOfBothTasks) {
 TEST(SystemContext, RecordsWhatAReaderNeeds) {
   const auto ctx = system_context();
   for (const char* key : {"tool", "git_revision", "build_type", "compiler", "libraries", "cpu_model", "cpu_count",
-                          "kernel_release", "clocksource", "tsc", "scheduler", "cpufreq_governor",
+                          "kernel_release", "clocksource", counter_name(), "scheduler", "cpufreq_governor",
                           "virtualization", "mitigations", "fingerprint"})
     EXPECT_TRUE(ctx.contains(key)) << key;
+  // The counter is named for what it is: the TSC only on x86-64, CNTVCT_EL0 on aarch64.
+  EXPECT_EQ(ctx.contains("tsc"), std::string_view(counter_name()) == "tsc");
+  EXPECT_TRUE(ctx[counter_name()]["invariant"].is_boolean());
   EXPECT_EQ(ctx["tool"], "bench_switch");
   EXPECT_GE(ctx["cpu_count"].get<int>(), 1);
 }

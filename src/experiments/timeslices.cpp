@@ -217,11 +217,11 @@ void sleep_until(std::uint64_t t_ns) {
 // invariant TSC is synchronised across CPUs (the kernel checks it before choosing it as the
 // clocksource), so a base taken on one CPU serves the crew on another.
 struct TscNs {
-  std::uint64_t base_ticks = tsc_ticks();
+  std::uint64_t base_ticks = counter_ticks();
   std::uint64_t base_ns = now_ns();
-  double ns_per_tick = 1.0 / tsc_ticks_per_ns();
+  double ns_per_tick = 1.0 / counter_ticks_per_ns();
   std::uint64_t operator()() const {
-    return base_ns + static_cast<std::uint64_t>(static_cast<double>(tsc_ticks() - base_ticks) * ns_per_tick);
+    return base_ns + static_cast<std::uint64_t>(static_cast<double>(counter_ticks() - base_ticks) * ns_per_tick);
   }
 };
 struct MonotonicNs {
@@ -312,7 +312,7 @@ TimesliceResult measure_timeslices(const TimesliceConfig& config) {
   };
   SharedBlock<Records> records(config.kind == TaskKind::process);
 
-  const bool use_tsc = tsc_invariant();
+  const bool use_tsc = counter_constant_rate();
   const TscNs tsc;  // calibrated here (once per process), never inside the window
   const auto body = [&](int index, std::uint64_t end_ns) {
     Record& rec = records->slot[static_cast<std::size_t>(index)];

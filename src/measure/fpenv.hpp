@@ -1,28 +1,27 @@
-// The SSE floating-point environment (MXCSR) each side of a one-thread handoff holds while it is
-// timed. A stackful switch (fcontext, asm_switch_fpenv, glibc's swapcontext) loads the other
-// context's saved MXCSR on every switch, and a new context starts with its creator's; on some CPUs
-// a switch that loads a *different* value is an order of magnitude slower than one that does not.
-// So the values are chosen, never inherited by luck (docs/METHODOLOGY.md, family fpenv).
-// x86-64 only; elsewhere every function here is a no-op, so the project builds on aarch64.
+// The floating-point control register each side of a one-thread handoff holds while it is timed:
+// MXCSR on x86-64, FPCR on aarch64 (arch/current.hpp; the names below say MXCSR for both). A
+// stackful switch that keeps it per context (fcontext and asm_switch_fpenv on x86-64,
+// asm_switch_fpenv and glibc's swapcontext on both) loads the other context's saved value on every
+// switch, and a new context starts with its creator's; on some CPUs a switch that loads a
+// *different* value is an order of magnitude slower than one that does not. So the values are
+// chosen, never inherited by luck (docs/METHODOLOGY.md, family fpenv).
 #pragma once
 #include <cstdint>
-#if defined(__x86_64__)
-#include <xmmintrin.h>
-#endif
+#include <string>
+
+#include "arch/current.hpp"
 
 namespace bench_switch {
 
-// All exceptions masked, round to nearest, no flag raised: the value a thread starts with.
-inline constexpr std::uint32_t kDefaultMxcsr = 0x1f80;
-#if defined(__x86_64__)
-inline constexpr bool kHasMxcsr = true;
-inline std::uint32_t read_mxcsr() { return _mm_getcsr(); }
-inline void write_mxcsr(std::uint32_t value) { _mm_setcsr(value); }
-#else
-inline constexpr bool kHasMxcsr = false;
-inline std::uint32_t read_mxcsr() { return 0; }
-inline void write_mxcsr(std::uint32_t) {}
-#endif
+// The value a thread starts with (MXCSR: all exceptions masked, round to nearest, no flag raised).
+inline constexpr std::uint32_t kDefaultMxcsr = arch::kFpDefault.bits;
+inline std::uint32_t read_mxcsr() { return arch::read_fp_control(); }
+inline void write_mxcsr(std::uint32_t value) { arch::write_fp_control(value); }
+// The JSON's name for one side's value: `partner_mxcsr`, `measuring_mxcsr_seen` on x86-64;
+// `partner_fpcr`, `measuring_fpcr_seen` on aarch64.
+inline std::string fp_control_field(const char* side, const char* suffix = "") {
+  return std::string(side) + "_" + arch::kFpControlName + suffix;
+}
 
 // The value each side holds: the partner (a fiber: its context copies its creator's MXCSR when it
 // is made) and the measuring side (the caller: floating-point work between batches, in the harness,

@@ -5,8 +5,8 @@
 
 namespace bench_switch {
 
-StampClock::StampClock() : tsc_(tsc_invariant() && tsc_ticks_per_ns() > 0) {
-  if (tsc_) ns_per_tick_ = 1 / tsc_ticks_per_ns();
+StampClock::StampClock() : counter_(counter_constant_rate() && counter_ticks_per_ns() > 0) {
+  if (counter_) ns_per_tick_ = 1 / counter_ticks_per_ns();
   // The median, not the minimum: a sample pays a typical read, and the minimum of many would be
   // the luckiest; an interrupt between two reads moves the median not at all.
   std::array<double, 1001> apart{};

@@ -2,17 +2,14 @@
 
 #include <gnu/libc-version.h>
 #include <sys/utsname.h>
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 
 #include <asio/version.hpp>
 #include <boost/version.hpp>
 #include <filesystem>
 #include <fmt/format.h>
-#include <cstring>
 #include <fstream>
 
+#include "arch/current.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
 #include "measure/xstate.hpp"
@@ -53,21 +50,12 @@ json files_in(const std::string& dir, const std::string& prefix = "") {
   return out;
 }
 
+// What the CPU tells its guest (x86-64: CPUID); null where the architecture does not let user
+// space ask (aarch64).
 json virtualization() {
-  bool hypervisor = false;
-  std::string vendor;
-#if defined(__x86_64__)
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  __cpuid(1, a, b, c, d);
-  hypervisor = (c & (1u << 31)) != 0;  // CPUID.1:ECX[31], set by hypervisors for their guests
-  if (hypervisor) {
-    __cpuid(0x40000000u, a, b, c, d);
-    char id[13] = {};
-    std::memcpy(id, &b, 4), std::memcpy(id + 4, &c, 4), std::memcpy(id + 8, &d, 4);
-    vendor = id;
-  }
-#endif
-  return {{"hypervisor", hypervisor}, {"vendor", vendor}};
+  const arch::Hypervisor h = arch::hypervisor();
+  if (!h.known) return {{"hypervisor", nullptr}, {"vendor", ""}};
+  return {{"hypervisor", h.present}, {"vendor", h.vendor}};
 }
 }  // namespace
 
@@ -100,7 +88,8 @@ json system_context() {
       {"kernel_release", u.release},
       {"kernel_version", u.version},  // shows PREEMPT / PREEMPT_DYNAMIC
       {"clocksource", read_first_line("/sys/devices/system/clocksource/clocksource0/current_clocksource")},
-      {"tsc", {{"invariant", tsc_invariant()}, {"ticks_per_ns", tsc_ticks_per_ns()}}},
+      // "tsc" on x86-64, "cntvct" on aarch64: never a TSC that is not one.
+      {counter_name(), {{"invariant", counter_constant_rate()}, {"ticks_per_ns", counter_ticks_per_ns()}}},
       {"scheduler", scheduler},
       {"cpufreq_governor", governor.empty() ? "none" : governor},
       {"virtualization", virtualization()},

@@ -10,26 +10,17 @@
 // void bs_switch_fpenv(void** save_sp, void* load_sp)  also MXCSR and the x87 control word, as
 //                                                      Boost.Context's fcontext does
 #if defined(__x86_64__)
+#include "mechanisms/callee_saved_x86_64.inc"
     .text
 
     .globl bs_switch
     .type bs_switch, @function
     .p2align 4
 bs_switch:
-    pushq %rbp
-    pushq %rbx
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    push_callee_saved
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
+    pop_callee_saved
     popq %r8
     jmpq *%r8
     .size bs_switch, .-bs_switch
@@ -38,12 +29,7 @@ bs_switch:
     .type bs_switch_fpenv, @function
     .p2align 4
 bs_switch_fpenv:
-    pushq %rbp
-    pushq %rbx
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    push_callee_saved
     subq $8, %rsp
     stmxcsr (%rsp)
     fnstcw 4(%rsp)
@@ -52,12 +38,7 @@ bs_switch_fpenv:
     ldmxcsr (%rsp)
     fldcw 4(%rsp)
     addq $8, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
+    pop_callee_saved
     popq %r8
     jmpq *%r8
     .size bs_switch_fpenv, .-bs_switch_fpenv

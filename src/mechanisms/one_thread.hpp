@@ -87,11 +87,25 @@ class OneThreadHandoff : public Handoff {
 };
 
 // The MXCSR each side holds, read by OneThreadHandoff::probe_mxcsr; nothing for a handoff of
-// another shape, or where there is no MXCSR.
+// another shape.
 inline std::optional<MxcsrSides> probe_mxcsr(Handoff& handoff) {
   auto* one_thread = dynamic_cast<OneThreadHandoff*>(&handoff);
-  if (!kHasMxcsr || one_thread == nullptr) return std::nullopt;
+  if (one_thread == nullptr) return std::nullopt;
   return one_thread->probe_mxcsr();
+}
+
+// Whether each side of this handoff keeps a value of its own across switches: false for a switch
+// that saves none (asm_switch; on aarch64 also Boost's fcontext and so Boost.Fiber), where both
+// sides hold whatever was set last. Two untimed round trips; the caller's value is put back.
+inline bool keeps_mxcsr_per_side(Handoff& handoff) {
+  auto* one_thread = dynamic_cast<OneThreadHandoff*>(&handoff);
+  if (one_thread == nullptr) return false;
+  const ScopedMxcsr own;
+  const MxcsrSides apart{arch::kFpDefault.bits, arch::kFpRoundToZero.bits};
+  one_thread->set_mxcsr(apart);
+  const bool kept = one_thread->probe_mxcsr() == apart;
+  one_thread->set_mxcsr(MxcsrSides{});
+  return kept;
 }
 
 }  // namespace bench_switch

@@ -48,6 +48,16 @@ def test_a_pinned_entry_must_say_its_cpus_and_a_c2c_entry_its_matrix():
     assert validate_json.problems(doc) == []
 
 
+def test_the_counter_is_the_tsc_or_cntvct_and_one_must_be_there():
+    """x86-64 names its counter tsc, aarch64 cntvct (CNTVCT_EL0); a file with neither lacks it."""
+    doc = copy.deepcopy(DOC)
+    ctx = doc["context"]["bench_switch"]
+    ctx["cntvct"] = ctx.pop("tsc")
+    assert validate_json.problems(doc) == []
+    del ctx["cntvct"]
+    assert any("counter" in p for p in validate_json.problems(doc))
+
+
 def test_a_failed_benchmark_fails_and_a_skip_does_not():
     doc = copy.deepcopy(DOC)
     skipped = dict(ENTRY, error_occurred=True, error_message="skipped: one CPU")

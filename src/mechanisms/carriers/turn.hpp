@@ -1,5 +1,5 @@
 // A shared "whose turn" word that the receiver polls: with sched_yield between polls (the kernel
-// runs the other thread on this CPU), or with a pause-instruction busy-spin (no kernel at all: the
+// runs the other thread on this CPU), or with a spin-hint busy-spin (no kernel at all: the
 // cost is one cache line moving between two CPUs, the floor under every cross-CPU handoff).
 #pragma once
 #include <sched.h>
@@ -12,9 +12,7 @@
 #include "mechanisms/shared_block.hpp"
 #include "wait_bound.hpp"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
+#include "arch/current.hpp"
 
 namespace bench_switch {
 
@@ -22,11 +20,7 @@ struct YieldPoll {
   static void wait() { sched_yield(); }
 };
 struct SpinPoll {
-#if defined(__x86_64__)
-  static void wait() { _mm_pause(); }  // tells the core it is a spin loop: less power, no memory-order flush on exit
-#else
-  static void wait() {}
-#endif
+  static void wait() { arch::spin_pause(); }  // pause (x86-64) or yield (aarch64): the spin-loop hint
 };
 
 template <class Poll>
