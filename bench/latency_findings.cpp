@@ -59,11 +59,16 @@ std::optional<Finding> stamping_effect(const nlohmann::json& doc) {
   const auto within = std::count_if(all.begin(), all.end(), [](const Sampled& s) { return std::abs(s.effect - 1) <= 0.03; });
   std::string clock;
   const double cost = stamp_cost(doc, clock);
+  // With one handoff there is no interval over them: said so, not printed as nan.
+  const std::string interval = m.has_interval() ? fmt::format("{} interval {:+.1f} to {:+.1f} %",
+                                                              m.coverage >= 0.95 ? "95 %" : "[min, max]",
+                                                              100 * (m.lo - 1), 100 * (m.hi - 1))
+                                                : "one handoff: no interval";
   std::string text = fmt::format(
       "stamping every handoff ({} clock, {:.1f} ns a stamp, two per handoff) made a batch {:+.1f} % longer than the "
-      "unstamped batch beside it (median over {} kernel handoffs, each the median of its repetitions; 95 % interval "
-      "{:+.1f} to {:+.1f} %); within 3 % in {} of them",
-      clock, cost, 100 * (m.median - 1), all.size(), 100 * (m.lo - 1), 100 * (m.hi - 1), within, all.size());
+      "unstamped batch beside it (median over {} kernel handoffs, each the median of its repetitions; {}); within 3 % "
+      "in {} of them",
+      clock, cost, 100 * (m.median - 1), all.size(), interval, within, all.size());
   std::vector<std::string> names;
   if (within < static_cast<long>(all.size())) {
     text += "; furthest: ";

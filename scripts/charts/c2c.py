@@ -3,6 +3,7 @@ measuring CPU down, partner CPU across, both by OS number, lines where the topol
 LLC, package, NUMA node) change; each heatmap's matrix is also written as c2c_<carrier>.csv."""
 import json
 import math
+import textwrap
 import re
 
 from .common import Chart, Drawing, NoData, number, pyplot, wants_log
@@ -67,12 +68,14 @@ def cell_text(ns):
     return f"{ns:.0f}" if ns >= 1000 else f"{ns:.3g}"
 
 
-def coverage(c2c):
-    """'5 of 6 pairs measured (sampled), every PU; budget 4 s, took 3.1 s' from summaries.c2c."""
-    parts = [f"{c2c.get('pairs_measured', '?')} of {c2c.get('pairs_total', '?')} pairs measured"
+def coverage(c2c, info=None):
+    """'5 of 6 pairs measured (sampled), every PU; budget 4 s, took 3.1 s' from summaries.c2c; the
+    pair counts the carrier's own (`info`) where it has them, the matrix's in all otherwise."""
+    counts = info if info and "pairs_measured" in info else c2c
+    parts = [f"{counts.get('pairs_measured', '?')} of {counts.get('pairs_total', '?')} pairs measured"
              + (" (sampled)" if c2c.get("sampled") else "")]
     parts += [str(c2c["pus"])] if c2c.get("pus") else []
-    times = [f"{what} {c2c[key]:g} s" for key, what in (("budget_s", "budget"), ("elapsed_s", "took"))
+    times = [f"{what} {c2c[key]:.2g} s" for key, what in (("budget_s", "budget"), ("elapsed_s", "took both carriers"))
              if number(c2c.get(key)) is not None]
     return ", ".join(parts) + ("; " + ", ".join(times) if times else "")
 
@@ -90,9 +93,9 @@ def draw_heatmap(c2c, cpus, carrier, medians, title):
     info = c2c["carriers"][carrier]
     intervals = [matrix(info.get(key), n) for key in ("lo_ns", "hi_ns")] if n <= INTERVAL_UP_TO else [None]
     with_interval = all(m is not None for m in intervals)
-    ax.set_title(f"{info.get('what', '')}\nmedian per pair" + (", under it its interval lo–hi" if with_interval else "")
+    ax.set_title(textwrap.fill(str(info.get('what', '')), 90) + "\nmedian per pair" + (", under it its interval lo–hi" if with_interval else "")
                  + f", {info.get('unit', 'ns')}; hatched: not measured"
-                 f"\n{coverage(c2c)}", color="#444444")
+                 f"\n{coverage(c2c, info)}", color="#444444", fontsize="small")
     log = wants_log(values)
     norm = (matplotlib.colors.LogNorm if log else matplotlib.colors.Normalize)(min(values), max(values))
     grid = [[math.nan if v is None else float(v) for v in row] for row in medians]
