@@ -110,6 +110,10 @@ const std::vector<Mechanism>& mechanisms() {
   return list;
 }
 
+bool measurable_here(const Mechanism& m) {
+  return std::any_of(m.placements.begin(), m.placements.end(), [](const auto& p) { return p.second.empty(); });
+}
+
 const Mechanism* find_mechanism(std::string_view name) {
   for (const Mechanism& m : mechanisms())
     if (m.name == name) return &m;

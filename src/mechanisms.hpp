@@ -31,6 +31,9 @@ struct Mechanism {
 };
 
 const std::vector<Mechanism>& mechanisms();
+// False when the machine offers it in no placement (every one skipped: no io_uring, say): tests
+// that build every mechanism leave such a one out, as the benchmarks skip it.
+bool measurable_here(const Mechanism& m);
 const Mechanism* find_mechanism(std::string_view name);
 
 }  // namespace bench_switch
