@@ -42,6 +42,9 @@ def problems(data, require_families=()):
     for key in CONTEXT_FIELDS + (NATIVE_CONTEXT_FIELDS if native else ()):
         if key not in ctx:
             found.append(f"context.bench_switch lacks '{key}'")
+    stop = ctx.get("interrupted")
+    if stop:
+        found.append(f"the run was interrupted by {stop.get('signal', 'a signal')}: it holds only what was measured before")
     families = set()
     for entry in data["benchmarks"]:
         name = entry.get("name", "?")
