@@ -27,6 +27,7 @@
 #include "measure/memory.hpp"
 #include "mechanisms/counted_coroutine.hpp"
 #include "mechanisms/stacks.hpp"
+#include "stop_signals.hpp"
 #include "wait_bound.hpp"
 
 extern char** environ;
@@ -90,6 +91,9 @@ bool spawn_posix_spawn(const std::string& path) {
   // loader starting the new program.
   char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
   pid_t pid = 0;
+  // posix_spawn runs no pthread_atfork handler: a stopping run must not make a child after it
+  // looked for the last one (stop_signals.hpp).
+  park_if_stopping();
   // The program starts with no signal blocked, not with the mask the harness keeps for its
   // stopping signals (stop_signals.hpp).
   posix_spawnattr_t attr;
