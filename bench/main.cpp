@@ -292,9 +292,6 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
 
-  for (const std::string& w : bench_switch::startup_warnings()) bench_switch::warn_once(w);
-  const json python = options.with_python ? run_python_suite(options.quick, json_on_stdout) : json();
-
   // Defaults first, the user's flags after them: Google Benchmark keeps the last value of a flag.
   std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.05"};
   if (options.quick) {
@@ -309,6 +306,10 @@ int main(int argc, char** argv) {
   int n = static_cast<int>(cargs.size());
   benchmark::Initialize(&n, cargs.data());
   if (n > 1) usage_error(fmt::format("bad Google Benchmark flag '{}'", cargs[1]));
+  // Said once the command line is known to be good, so that a usage error stays one line.
+  if (!options.list_only)
+    for (const std::string& w : bench_switch::startup_warnings()) bench_switch::warn_once(w);
+  const json python = options.with_python ? run_python_suite(options.quick, json_on_stdout) : json();
 
   std::string command;
   for (int i = 0; i < argc; ++i) {
