@@ -51,6 +51,8 @@ Outcome run_binary(const std::vector<std::string>& args, const std::function<voi
 // Processes left behind: orphans reparented to this (subreaper) test process, reaped here.
 int reap_leftovers();
 
+// Lines of `s`, not counting bench_switch's warnings ("bench_switch: warning: ..."): a sanitizer
+// build says one on every run, and the messages a test counts are the others.
 int lines(const std::string& s);
 // A file's whole text ("" when it cannot be read).
 std::string slurp(const std::string& path);
