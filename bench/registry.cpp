@@ -196,9 +196,11 @@ std::map<std::string, std::string>& failures_by_key() {
 }  // namespace
 
 void fail_mid_loop(benchmark::State& state, benchmark::IterationCount batch, const std::string& key,
-                   const std::string& error) {
+                   const std::string& error, bool loop_finished) {
   failures_by_key().try_emplace(key, error);
-  while (state.KeepRunningBatch(batch)) state.SetIterationTime(0);
+  // A loop that already ran out must not be entered again: Google Benchmark aborts the program.
+  if (!loop_finished)
+    while (state.KeepRunningBatch(batch)) state.SetIterationTime(0);
   state.SkipWithError(error.c_str());
 }
 
