@@ -15,7 +15,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -32,6 +34,8 @@
 #include "mechanisms.hpp"
 #include "registry.hpp"
 #include "reporter.hpp"
+#include "run_warnings.hpp"
+#include "stop_signals.hpp"
 
 namespace {
 using nlohmann::json;
@@ -78,7 +82,8 @@ Google Benchmark flags pass through, for example:
   --benchmark_list_tests=true     list the benchmark names and exit
 
 exit status: 0 all measured or skipped with a reason; 1 a benchmark failed or nothing matched;
-             2 bad command line or unwritable output.
+             2 bad command line or unwritable output; 128 + N stopped by signal N (SIGINT,
+             SIGTERM, SIGHUP: what was measured is written, marked interrupted; docs/FAULTS.md).
 )";
 
 struct Options {
@@ -153,6 +158,7 @@ int run_command(const std::vector<std::string>& argv, bool quiet_stdout) {
   const pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    bench_switch::unblock_stop_signals();
     if (quiet_stdout) dup2(STDERR_FILENO, STDOUT_FILENO);
     execv(args[0], args.data());
     _exit(127);  // exec failed: leave without running the parent's atexit handlers
@@ -175,6 +181,7 @@ json run_python_suite(bool quick, bool quiet_stdout) {
   json doc = status == 0 && in ? json::parse(in, nullptr, /*allow_exceptions=*/false) : json();
   fs::remove(out);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("benchmarks")) {
+    bench_switch::park_if_stopping();  // killed by the stop: the stopping thread says so and exits
     std::fprintf(stderr, "bench_switch: the Python suite failed (exit %d); nothing written\n", status);
     std::exit(1);
   }
@@ -208,6 +215,7 @@ json complete(const std::string& gbench_json, const std::string& command) {
   json bs = bench_switch::system_context();
   bs["libraries"]["google_benchmark"] = BENCH_SWITCH_BENCHMARK_VERSION;
   bs["command"] = command;
+  bs["warnings"] = bench_switch::run_warnings();
   doc["context"]["bench_switch"] = bs;
   bench_switch::merge_attachments(doc["benchmarks"]);
   for (json& entry : doc["benchmarks"]) {
@@ -225,6 +233,34 @@ void print_findings(std::FILE* console, const json& found) {
   for (const json& f : found)
     std::fprintf(console, "  %s %s\n", f.value("resolved", false) ? "-" : "?", f.value("text", "").c_str());
 }
+// Who writes the results file: the main thread at the end of the run, or the stopping thread
+// (stop_signals.hpp) with what was measured before a signal; never both, never half of one.
+struct ResultsFile {
+  std::mutex mutex;
+  bool written = false;                   // by either; the other then writes nothing
+  std::function<void(int)> write_partial; // set once there is something to write
+};
+ResultsFile& results_file() {
+  static ResultsFile r;
+  return r;
+}
+
+// On SIGINT, SIGTERM or SIGHUP, once every child is gone: the benchmarks reported so far, as a
+// complete document marked interrupted; one line on standard error either way.
+void on_stop(int signal) {
+  ResultsFile& r = results_file();
+  const std::lock_guard lock(r.mutex);
+  const char* name = sigabbrev_np(signal);
+  if (r.written) {
+    std::fprintf(stderr, "bench_switch: stopped by SIG%s after the results were written\n", name);
+  } else if (!r.write_partial) {
+    std::fprintf(stderr, "bench_switch: stopped by SIG%s before anything was measured; nothing written\n", name);
+  } else {
+    r.write_partial(signal);
+  }
+  r.written = true;
+}
+
 // --topology: the topology bench_switch sees (this machine's allowed CPUs, a synthetic one, or what
 // HWLOC_SYNTHETIC / HWLOC_XMLFILE make hwloc load) and the pair each placement would use, or why
 // it is skipped there. It measures nothing.
@@ -263,6 +299,8 @@ void refuse_another_machine() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First, before any thread or child exists: the signal mask is inherited.
+  bench_switch::stop_on_signals(on_stop);
   const Options options = parse_options(argc, argv);
   if (options.help) {
     std::fputs(kHelp, stdout);
@@ -292,8 +330,6 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
 
-  const json python = options.with_python ? run_python_suite(options.quick, json_on_stdout) : json();
-
   // Defaults first, the user's flags after them: Google Benchmark keeps the last value of a flag.
   std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.05"};
   if (options.quick) {
@@ -308,6 +344,10 @@ int main(int argc, char** argv) {
   int n = static_cast<int>(cargs.size());
   benchmark::Initialize(&n, cargs.data());
   if (n > 1) usage_error(fmt::format("bad Google Benchmark flag '{}'", cargs[1]));
+  // Said once the command line is known to be good, so that a usage error stays one line.
+  if (!options.list_only)
+    for (const std::string& w : bench_switch::startup_warnings()) bench_switch::warn_once(w);
+  const json python = options.with_python ? run_python_suite(options.quick, json_on_stdout) : json();
 
   std::string command;
   for (int i = 0; i < argc; ++i) {
@@ -321,12 +361,42 @@ int main(int argc, char** argv) {
   // and said once, in bench_switch's words.
   std::ostringstream gbench_errors;
   reporter.SetErrorStream(&gbench_errors);
+  results_file().write_partial = [&](int signal) {
+    const std::string so_far = reporter.json_so_far();
+    if (so_far.empty()) {
+      std::fprintf(stderr, "bench_switch: stopped by SIG%s before anything was measured; nothing written\n", sigabbrev_np(signal));
+      return;
+    }
+    json doc = complete(so_far, command);
+    doc["context"]["bench_switch"]["mode"] = options.quick ? "quick" : "full";
+    doc["context"]["bench_switch"]["interrupted"] = {{"signal", fmt::format("SIG{}", sigabbrev_np(signal))}, {"signal_number", signal}};
+    const std::string error = bench_switch::write_output(*output, doc.dump(2) + "\n");
+    if (!error.empty()) {
+      std::fprintf(stderr, "bench_switch: stopped by SIG%s; %s\n", sigabbrev_np(signal), error.c_str());
+    } else {
+      std::fprintf(stderr, "bench_switch: stopped by SIG%s: wrote %s, marked interrupted, with the %d benchmarks finished before it\n",
+                   sigabbrev_np(signal), options.json_path.c_str(), reporter.measured());
+    }
+  };
   const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&reporter);
-  if (options.list_only) return 0;  // Google Benchmark printed the names; nothing was measured
+  // From here on the main thread writes the results, unless a signal came first.
+  std::unique_lock results_lock(results_file().mutex);
+  if (bench_switch::stopping()) {
+    results_lock.unlock();
+    bench_switch::park_if_stopping();
+  }
+  results_file().written = true;
+  // A signal during the final write waits for it, then exits 128 + N (stop_signals.hpp).
+  const auto done = [&results_lock](int status) {
+    results_lock.unlock();
+    bench_switch::park_if_stopping();
+    return status;
+  };
+  if (options.list_only) return done(0);  // Google Benchmark printed the names; nothing was measured
   if (ran == 0) {
     std::fprintf(stderr, "bench_switch: no benchmark matches --benchmark_filter='%s'\n",
                  benchmark::GetBenchmarkFilter().c_str());
-    return 1;
+    return done(1);
   }
   if (!gbench_errors.str().empty()) std::fprintf(stderr, "bench_switch: %s", gbench_errors.str().c_str());
   json doc = complete(reporter.json_text(), command);
@@ -340,9 +410,14 @@ int main(int argc, char** argv) {
   print_findings(console, doc["summaries"]["findings"]);
   if (const std::string error = bench_switch::write_output(*output, doc.dump(2) + "\n"); !error.empty()) {
     std::fprintf(stderr, "bench_switch: %s\n", error.c_str());
-    return 2;
+    return done(2);
   }
   std::fprintf(console, "\nwrote %s (%d benchmarks measured%s)\n", options.json_path.c_str(), reporter.measured(),
                reporter.failures() ? fmt::format(", {} FAILED", reporter.failures()).c_str() : "");
-  return reporter.failures() ? 1 : 0;
+  // A console that went away (the reader of a pipe left: EPIPE, SIGPIPE being ignored) costs the
+  // table, not the run: the results are in the file.
+  if (std::fflush(console) != 0 || std::ferror(console) || !std::cout.good())
+    std::fprintf(stderr, "bench_switch: the console output was closed (%s); the run went on and its results are in %s\n",
+                 std::strerror(EPIPE), options.json_path.c_str());
+  return done(reporter.failures() ? 1 : 0);
 }

@@ -1,6 +1,13 @@
 #include "registry.hpp"
 
+#include <fmt/format.h>
+
 #include <map>
+#include <new>
+#include <system_error>
+
+#include "resource_refusal.hpp"
+#include "stop_signals.hpp"
 
 #include "measure/placement_pairs.hpp"
 
@@ -19,12 +26,39 @@ std::map<std::string, std::function<nlohmann::json(const nlohmann::json&)>>& sum
   static std::map<std::string, std::function<nlohmann::json(const nlohmann::json&)>> m;
   return m;
 }
+
+// One benchmark's call, so that nothing it throws ends the run (Google Benchmark 1.7 catches
+// nothing: an exception would terminate the program and lose every result): a resource the
+// machine refused is a skip that names it, anything else a failure of this benchmark alone.
+// Before and after it, a stopping run parks the main thread (stop_signals.hpp).
+void run_guarded(const std::function<void(benchmark::State&)>& fn, benchmark::State& s) {
+  park_if_stopping();
+  try {
+    fn(s);
+  } catch (const std::system_error& e) {
+    const int error = e.code().category() == std::generic_category() || e.code().category() == std::system_category()
+                          ? e.code().value() : 0;
+    if (is_refusal(error)) {
+      // what() is "what: reason"; refusal() gives the reason again, with the limit behind it.
+      std::string what = e.what();
+      if (const auto at = what.rfind(": " + e.code().message()); at != std::string::npos) what.erase(at);
+      skip(s, refusal(what, error));
+    } else {
+      s.SkipWithError(e.what());
+    }
+  } catch (const std::bad_alloc&) {
+    skip(s, refusal("out of memory", ENOMEM));
+  } catch (const std::exception& e) {
+    s.SkipWithError(e.what());
+  }
+  park_if_stopping();
+}
 }  // namespace
 
 benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFields fields,
                                               std::function<void(benchmark::State&)> fn) {
   registered()[name] = std::move(fields);
-  return benchmark::RegisterBenchmark(name.c_str(), [fn = std::move(fn)](benchmark::State& s) { fn(s); })
+  return benchmark::RegisterBenchmark(name.c_str(), [fn = std::move(fn)](benchmark::State& s) { run_guarded(fn, s); })
       ->UseManualTime()
       ->Unit(benchmark::kNanosecond);
 }
@@ -208,9 +242,11 @@ std::map<std::string, std::string>& failures_by_key() {
 }  // namespace
 
 void fail_mid_loop(benchmark::State& state, benchmark::IterationCount batch, const std::string& key,
-                   const std::string& error) {
+                   const std::string& error, bool loop_finished) {
   failures_by_key().try_emplace(key, error);
-  while (state.KeepRunningBatch(batch)) state.SetIterationTime(0);
+  // A loop that already ran out must not be entered again: Google Benchmark aborts the program.
+  if (!loop_finished)
+    while (state.KeepRunningBatch(batch)) state.SetIterationTime(0);
   state.SkipWithError(error.c_str());
 }
 

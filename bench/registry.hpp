@@ -105,8 +105,10 @@ void skip_or_fail(benchmark::State& state, const std::string& error);
 // differ, or whose first one failed. So the loop is first run out, untimed, in batches of
 // `batch` (the size the other repetitions use), and only then is the failure reported; and every
 // later repetition of `key` is to fail the same way at once (earlier_failure). The run goes on.
+// `loop_finished`: the failure came after the timed loop had run out (in a counted pass): it is
+// only reported.
 void fail_mid_loop(benchmark::State& state, benchmark::IterationCount batch, const std::string& key,
-                   const std::string& error);
+                   const std::string& error, bool loop_finished = false);
 // The error an earlier repetition of `key` failed with, or nullptr.
 const std::string* earlier_failure(const std::string& key);
 

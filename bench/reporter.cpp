@@ -8,6 +8,7 @@
 #include "measure/clock.hpp"
 #include "measure/latency_histogram.hpp"
 #include "registry.hpp"
+#include "stop_signals.hpp"
 
 namespace bench_switch {
 
@@ -42,6 +43,7 @@ std::string latency_words(const std::vector<benchmark::BenchmarkReporter::Run>& 
 }  // namespace
 
 bool SuiteReporter::ReportContext(const Context& context) {
+  const std::lock_guard lock(mutex_);
   json_.SetOutputStream(&json_text_);
   json_.SetErrorStream(&GetErrorStream());
   json_.ReportContext(context);
@@ -52,6 +54,10 @@ bool SuiteReporter::ReportContext(const Context& context) {
 }
 
 void SuiteReporter::ReportRuns(const std::vector<Run>& runs) {
+  const std::lock_guard lock(mutex_);
+  // Once stopping, a run that ends is one the kill cut short: it is neither printed nor kept.
+  if (stopping()) return;
+  ++reported_;
   json_.ReportRuns(runs);
   if (runs.empty()) return;
   const EntryFields* fields = fields_for(runs.front().run_name.str());
@@ -114,7 +120,15 @@ void SuiteReporter::print_row(const std::vector<Run>& runs) {
   out << row << "\n";
 }
 
+std::string SuiteReporter::json_so_far() const {
+  const std::lock_guard lock(mutex_);
+  const std::string text = json_text_.str();
+  // What JSONReporter::Finalize would add: the end of the benchmarks array and of the document.
+  return reported_ == 0 ? "" : text + "\n  ]\n}\n";
+}
+
 void SuiteReporter::Finalize() {
+  const std::lock_guard lock(mutex_);
   json_.Finalize();
   if (!family_.empty())
     GetOutputStream() << fmt::format("  ({} done in {:.1f} s)\n", family_, seconds_now() - family_started_);

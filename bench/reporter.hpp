@@ -5,6 +5,7 @@
 #pragma once
 #include <benchmark/benchmark.h>
 
+#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -17,17 +18,22 @@ class SuiteReporter final : public benchmark::BenchmarkReporter {
   void Finalize() override;
 
   std::string json_text() const { return json_text_.str(); }
+  // What Google Benchmark's JSON holds so far, closed into a whole document: every benchmark
+  // reported before now (a stopping signal, stop_signals.hpp: nothing is reported after it); ""
+  // before the first benchmark has finished. Safe to call from another thread.
+  std::string json_so_far() const;
   int failures() const { return failures_; }  // errors that are not documented skips
   int measured() const { return measured_; }
 
  private:
   void print_row(const std::vector<Run>& runs);
+  mutable std::mutex mutex_;  // the stopping thread reads json_text_ while this one writes it
   benchmark::JSONReporter json_;
   std::ostringstream json_text_;
   std::string family_;
   std::string latency_words_;  // from the repetitions, for the row their aggregates print
   double family_started_ = 0, last_report_ = 0;
-  int failures_ = 0, measured_ = 0;
+  int failures_ = 0, measured_ = 0, reported_ = 0;
 };
 
 }  // namespace bench_switch

@@ -9,8 +9,6 @@
 #include <fmt/format.h>
 
 #include <deque>
-#include <new>
-#include <system_error>
 
 #include "experiments/ring.hpp"
 #include "registry.hpp"
@@ -41,18 +39,8 @@ const RingKind kRings[] = {
 };
 
 // Building a ring can fail for want of resources the machine may lawfully refuse (RLIMIT_NPROC,
-// threads-max, memory): that is a skip, as a placement it cannot give. Anything else is a failure.
-void BM_Ring(benchmark::State& state, const SwitchCase& c, std::size_t n) {
-  try {
-    BM_Switch(state, c);
-  } catch (const std::system_error& e) {
-    skip(state, fmt::format("skipped: could not build a ring of {}: {}", n, e.what()));
-  } catch (const std::bad_alloc&) {
-    skip(state, fmt::format("skipped: could not build a ring of {}: out of memory", n));
-  } catch (const std::exception& e) {
-    state.SkipWithError(fmt::format("ring of {} failed: {}", n, e.what()).c_str());
-  }
-}
+// threads-max, memory, mappings): add_benchmark's guard makes that a skip naming the limit, as a
+// placement it cannot give. Anything else is a failure.
 
 // The quick set's representatives: a middle N of each kernel kind (N = 1,000 costs seconds to
 // build), and the fiber ring past the last-level cache.
@@ -80,7 +68,7 @@ const bool registered = [] {
       // One-way samples of every hop for the kernel rings; the fiber ring's short batches would
       // end a run every few hops, each with its home hop (ring_route.hpp), and change the route.
       c.sample_latency = r.kind == Kind::preemptive;
-      fixed_budget(add_benchmark(name, fields, [c, n](benchmark::State& s) { BM_Ring(s, c, n); }), 3, 0.02);
+      fixed_budget(add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); }), 3, 0.02);
     }
   }
   return true;

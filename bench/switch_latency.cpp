@@ -60,6 +60,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
   if (!placement) return skip(state, why_not);
   if (const std::string* earlier = earlier_failure(sc.key))
     return fail_mid_loop(state, kept_batch(sc.key), sc.key, "an earlier repetition failed: " + *earlier);
+  bool timed_loop_done = false;  // a partner lost after it (in the counted pass) must not re-enter it
   try {
     // Pinned for the whole call, restored on every return path (ScopedPin); the partner thread or
     // child pins itself in the Handoff constructor, before the timed loop.
@@ -125,6 +126,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       total.switches += b.switches, total.wall_ns += b.wall_ns, total.tsc_ticks += b.tsc_ticks;
       if (paired) pairs.add(b.wall_ns, in_control.wall_ns, static_cast<double>(b.switches));
     }
+    timed_loop_done = true;
     const TaskCounts kernel = read_task_counts(handoff->tasks()) - before;
     // CPU time over wall time of one window that encloses both readings: each task's CPU time is
     // read at a different moment, and with a thousand tasks the readings take milliseconds.
@@ -190,7 +192,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     skip(state, e.what());
   } catch (const PartnerLost& e) {
     // A failure, named; the Handoff's destructor has already reaped or joined the partner.
-    fail_mid_loop(state, kept_batch(sc.key), sc.key, e.what());
+    fail_mid_loop(state, kept_batch(sc.key), sc.key, e.what(), timed_loop_done);
   }
 }
 

@@ -51,6 +51,9 @@ def problems(data, require_families=()):
             found.append(f"context.bench_switch lacks '{key}'")
     if native and not any(key in ctx for key in COUNTER_FIELDS):
         found.append("context.bench_switch lacks the counter ('" + "' or '".join(COUNTER_FIELDS) + "')")
+    stop = ctx.get("interrupted")
+    if stop:
+        found.append(f"the run was interrupted by {stop.get('signal', 'a signal')}: it holds only what was measured before")
     families = set()
     for entry in data["benchmarks"]:
         name = entry.get("name", "?")

@@ -49,6 +49,13 @@ WaitBound::WaitBound() {
   sigemptyset(&set);
   sigaddset(&set, tick_signal());
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  // A thread the machine refuses (RLIMIT_NPROC) throws from here: the bound then never existed.
+  struct Undo {
+    bool armed = true;
+    ~Undo() {
+      if (armed) --depth;
+    }
+  } undo;
   ticker_ = std::thread([this, owner = pthread_self(), counter = &ticks] {
     std::unique_lock lock(mutex_);
     while (!stop_.wait_for(lock, std::chrono::nanoseconds(kWaitTickNs), [this] { return stopping_; })) {
@@ -58,6 +65,7 @@ WaitBound::WaitBound() {
       for (const auto* wake : wakers) (*wake)();
     }
   });
+  undo.armed = false;
 }
 
 WaitBound::~WaitBound() {

@@ -3,6 +3,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,10 @@ class Binary {
  public:
   // Starts BENCH_SWITCH_BINARY with `args` (no shell). The test process becomes a subreaper, so
   // that any process the binary leaves behind is reparented to it and can be counted.
-  explicit Binary(const std::vector<std::string>& args);
+  explicit Binary(const std::vector<std::string>& args) : Binary(args, nullptr) {}
+  // The same, with `in_child` run in the child just before the exec, its output already
+  // redirected (a limit to set, a user to become, a cgroup to join: tests/fault_test.cpp).
+  Binary(const std::vector<std::string>& args, const std::function<void()>& in_child);
   ~Binary();  // kills and reaps it if still running
   Binary(const Binary&) = delete;
   Binary& operator=(const Binary&) = delete;
@@ -41,10 +45,14 @@ class Binary {
 
 // Runs it to its end (at most `bound_s`).
 Outcome run_binary(const std::vector<std::string>& args, double bound_s = 120);
+// The same, with `in_child` run in the child before the exec.
+Outcome run_binary(const std::vector<std::string>& args, const std::function<void()>& in_child, double bound_s = 120);
 
 // Processes left behind: orphans reparented to this (subreaper) test process, reaped here.
 int reap_leftovers();
 
+// Lines of `s`, not counting bench_switch's warnings ("bench_switch: warning: ..."): a sanitizer
+// build says one on every run, and the messages a test counts are the others.
 int lines(const std::string& s);
 // A file's whole text ("" when it cannot be read).
 std::string slurp(const std::string& path);

@@ -164,9 +164,13 @@ TEST(Ring, FibersPassTheTokenRoundInOrder) {
   for (const std::size_t n : {2, 3, 10, 10000}) expect_laps_in_order(RingKind::fiber, n, 20);
 }
 
-// On one CPU each kernel hop blocks the sender and wakes the receiver: at least one kernel switch
-// per hop (more when a woken node preempts its waker before the waker has gone to sleep). A fiber
-// hop never enters the scheduler.
+// On one CPU a node can pass the token on only once the node before it has left the CPU: every
+// hop is at least one kernel switch out of its sender, voluntary (it slept) or not (it was
+// preempted, by the woken node, a tick or a competing load), however slow or loaded the machine
+// is. So the sum is bounded, not the voluntary share: in a slow build or under load a sender is
+// often preempted between its wake and its wait, and then finds the token back without sleeping
+// (a sanitizer build showed 0.896 voluntary switches per hop). A fiber hop never enters the
+// scheduler.
 TEST(Ring, EveryHopIsWhatTheKindPromises) {
   const Placement p = same_cpu();
   ScopedPin pin(p.measuring);
@@ -181,7 +185,7 @@ TEST(Ring, EveryHopIsWhatTheKindPromises) {
       EXPECT_LT(per_hop, 0.01);
     } else {
       EXPECT_GT(per_hop, 0.9) << (kind == RingKind::thread ? "threads" : "processes");
-      EXPECT_GT(static_cast<double>(d.voluntary) / static_cast<double>(2 * round_trips), 0.9) << "every node sleeps once a lap";
+      EXPECT_GT(d.voluntary, 0u) << "nodes sleep in their waits";
     }
   }
 }
@@ -253,6 +257,9 @@ int thread_count() {
 TEST(Ring, ThreadsAreJoinedWhenTheRingEnds) {
   const Placement p = same_cpu();
   ScopedPin pin(p.measuring);
+  // A process's first thread can start a runtime's own (ThreadSanitizer's background thread):
+  // one made and joined before counting keeps that out of the ring's count.
+  std::thread([] {}).join();
   const int before = thread_count();
   {
     const auto ring = make_thread_ring(100, p);

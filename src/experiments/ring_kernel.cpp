@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <new>
 #include <stdexcept>
+#include <system_error>
 
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
@@ -22,7 +24,7 @@ RingBoard::RingBoard(std::size_t n, bool process_shared)
       private_flag_(process_shared ? 0 : FUTEX_PRIVATE_FLAG) {
   if (n < 2) throw std::invalid_argument("a ring needs at least two nodes");
   mapping_ = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, (process_shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
-  if (mapping_ == MAP_FAILED) throw std::runtime_error("mmap of the ring's futex words failed");
+  if (mapping_ == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap of the ring's futex words");
   header_ = new (mapping_) RingHeader;
   slots_ = static_cast<RingSlot*>(static_cast<void*>(static_cast<char*>(mapping_) + sizeof(RingHeader)));
   for (std::size_t i = 0; i < n; ++i) new (&slots_[i]) RingSlot;

@@ -19,6 +19,7 @@
 #include <latch>
 #include <new>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "children.hpp"
@@ -26,6 +27,7 @@
 #include "measure/memory.hpp"
 #include "mechanisms/counted_coroutine.hpp"
 #include "mechanisms/stacks.hpp"
+#include "stop_signals.hpp"
 #include "wait_bound.hpp"
 
 extern char** environ;
@@ -89,7 +91,20 @@ bool spawn_posix_spawn(const std::string& path) {
   // loader starting the new program.
   char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
   pid_t pid = 0;
-  if (posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv, environ) != 0) return false;
+  // posix_spawn runs no pthread_atfork handler: a stopping run must not make a child after it
+  // looked for the last one (stop_signals.hpp).
+  park_if_stopping();
+  // The program starts with no signal blocked, not with the mask the harness keeps for its
+  // stopping signals (stop_signals.hpp).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  const int error = posix_spawn(&pid, path.c_str(), nullptr, &attr, argv, environ);
+  posix_spawnattr_destroy(&attr);
+  if (error != 0) return false;
   return exited_cleanly(pid);
 }
 
@@ -202,9 +217,10 @@ class IdleProcesses final : public IdleTasks {
     for (std::size_t i = 0; i < n; ++i) {
       const pid_t pid = fork();
       if (pid < 0) {
+        const int error = errno;
         close_fd(ready_[1]);
         release();
-        throw std::runtime_error("fork failed after " + std::to_string(i) + " children");
+        throw std::system_error(error, std::generic_category(), "fork of idle process " + std::to_string(i + 1));
       }
       if (pid == 0) child(parent);
       pids_.push_back(pid);

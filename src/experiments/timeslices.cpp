@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <system_error>
 #include <csignal>
 #include <cstring>
 #include <optional>
@@ -121,7 +122,7 @@ class Crew {
         continue;
       }
       const pid_t child = fork();
-      if (child < 0) throw std::runtime_error(fmt::format("fork failed ({})", std::strerror(errno)));
+      if (child < 0) throw std::system_error(errno, std::generic_category(), "fork of a crew process");
       if (child == 0) {
         // A child that outlives a killed parent would wait at a gate forever: have the kernel
         // kill it with the parent, and check the parent did not die before that took effect.

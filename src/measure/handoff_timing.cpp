@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
+#include <string>
 
 #include "measure/clock.hpp"
+#include "run_warnings.hpp"
 
 namespace bench_switch {
 
@@ -29,6 +32,13 @@ std::uint64_t calibrate_round_trips(Handoff& handoff, double target_ns) {
 CountedPass counted_pass(Handoff& handoff, std::uint64_t round_trips) {
   CountedPass pass;
   auto counters = PerfCounters::open(handoff.tasks(), pass.perf_why_not);
+  if (!counters) {
+    std::ifstream paranoid("/proc/sys/kernel/perf_event_paranoid");
+    std::string level = "unknown";
+    paranoid >> level;
+    warn_once(pass.perf_why_not + " (kernel.perf_event_paranoid " + level +
+              "): the benchmarks that met it carry no perf_switches_per_switch or migrations_per_switch; ksw is from /proc");
+  }
   if (counters) counters->start();
   pass.batch = time_round_trips(handoff, round_trips);
   if (counters) pass.perf = counters->stop();

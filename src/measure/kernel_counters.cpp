@@ -13,6 +13,8 @@
 #include <sstream>
 #include <string>
 
+#include "resource_refusal.hpp"
+
 namespace bench_switch {
 
 namespace {
@@ -103,7 +105,7 @@ std::optional<PerfCounters> PerfCounters::open(const std::vector<pid_t>& tids, s
     const int s = open_counter(tid, PERF_COUNT_SW_CONTEXT_SWITCHES);
     const int m = s < 0 ? -1 : open_counter(tid, PERF_COUNT_SW_CPU_MIGRATIONS);
     if (s < 0 || m < 0) {
-      why_not = fmt::format("perf_event_open refused ({})", std::strerror(errno));
+      why_not = refusal("perf_event_open refused", errno);
       if (s >= 0) close(s);
       return std::nullopt;  // c's destructor closes what was opened
     }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "children.hpp"
@@ -177,7 +178,7 @@ class ProcessPair final : public Handoff, public LatencySampled {
     std::signal(SIGPIPE, SIG_IGN);
     const pid_t parent = getpid();
     child_ = fork();
-    if (child_ < 0) throw std::runtime_error("fork failed");
+    if (child_ < 0) throw std::system_error(errno, std::generic_category(), "fork of the partner process");
     if (child_ == 0) {
       // A child that outlives a killed parent would wait forever: have the kernel kill it with
       // the parent, and check the parent did not die before the request took effect.

@@ -3,7 +3,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <stdexcept>
+#include <cerrno>
+#include <system_error>
 
 namespace bench_switch {
 
@@ -27,7 +28,7 @@ GuardedStack::GuardedStack(std::size_t usable_bytes) {
   size_ = (usable_bytes + page - 1) / page * page;
   mapping_bytes_ = size_ + page;
   mapping_ = mmap(nullptr, mapping_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (mapping_ == MAP_FAILED) throw std::runtime_error("mmap of a fiber stack failed");
+  if (mapping_ == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap of a fiber stack");
   mprotect(mapping_, page, PROT_NONE);  // stacks grow down: the guard is the lowest page
   usable_ = static_cast<char*>(mapping_) + page;
   live_fiber_stacks().fetch_add(1);

@@ -3,7 +3,8 @@
 #pragma once
 #include <sys/eventfd.h>
 
-#include <stdexcept>
+#include <cerrno>
+#include <system_error>
 
 #include "mechanisms/carriers/fd_token.hpp"
 
@@ -15,7 +16,11 @@ class EventfdCarrier {
   explicit EventfdCarrier(bool /*process_shared: fds are inherited by fork*/) {
     to_[0] = eventfd(0, EFD_CLOEXEC);
     to_[1] = eventfd(0, EFD_CLOEXEC);
-    if (to_[0] < 0 || to_[1] < 0) throw std::runtime_error("eventfd failed");
+    if (to_[0] < 0 || to_[1] < 0) {
+      const int error = errno;  // a refused second one (RLIMIT_NOFILE) must not leak the first
+      close_fd(to_[0]), close_fd(to_[1]);
+      throw std::system_error(error, std::generic_category(), "eventfd");
+    }
   }
   ~EventfdCarrier() { close_fd(to_[0]), close_fd(to_[1]); }
   void send(int to_side, std::uint64_t seq) { write_token(to_[to_side], seq); }

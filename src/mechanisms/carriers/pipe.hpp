@@ -3,7 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <stdexcept>
+#include <cerrno>
+#include <system_error>
 
 #include "mechanisms/carriers/fd_token.hpp"
 
@@ -13,11 +14,13 @@ class PipeCarrier {
  public:
   static constexpr bool has_syscalls_of_its_own = true;  // measured alone too: see CarrierAlone
   explicit PipeCarrier(bool /*process_shared: fds are inherited by fork*/) {
-    if (pipe2(to_[0], O_CLOEXEC) != 0 || pipe2(to_[1], O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    if (pipe2(to_[0], O_CLOEXEC) != 0 || pipe2(to_[1], O_CLOEXEC) != 0) {
+      const int error = errno;  // a refused second pipe (RLIMIT_NOFILE) must not leak the first
+      close_all();
+      throw std::system_error(error, std::generic_category(), "pipe2");
+    }
   }
-  ~PipeCarrier() {
-    for (auto& p : to_) close_fd(p[0]), close_fd(p[1]);
-  }
+  ~PipeCarrier() { close_all(); }
   void send(int to_side, std::uint64_t seq) { write_token(to_[to_side][1], seq); }
   std::uint64_t receive(int side) { return read_token(to_[side][0]); }
   // Keep the read end of my own pipe and the write end of the other's. If my copy of my own write
@@ -28,7 +31,10 @@ class PipeCarrier {
   }
 
  private:
-  int to_[2][2];  // to_[side] = {read end, write end} of the pipe that carries tokens to `side`
+  void close_all() {
+    for (auto& p : to_) close_fd(p[0]), close_fd(p[1]);
+  }
+  int to_[2][2] = {{-1, -1}, {-1, -1}};  // to_[side] = {read end, write end} of the pipe that carries tokens to `side`
 };
 
 }  // namespace bench_switch

@@ -2,7 +2,8 @@
 #pragma once
 #include <sys/socket.h>
 
-#include <stdexcept>
+#include <cerrno>
+#include <system_error>
 
 #include "mechanisms/carriers/fd_token.hpp"
 
@@ -12,7 +13,7 @@ class SocketpairCarrier {
  public:
   static constexpr bool has_syscalls_of_its_own = true;  // measured alone too: see CarrierAlone
   explicit SocketpairCarrier(bool /*process_shared: fds are inherited by fork*/) {
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, end_) != 0) throw std::runtime_error("socketpair failed");
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, end_) != 0) throw std::system_error(errno, std::generic_category(), "socketpair");
   }
   ~SocketpairCarrier() { close_fd(end_[0]), close_fd(end_[1]); }
   // The sender writes on its own end (the side that is not `to_side`).

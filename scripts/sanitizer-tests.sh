@@ -1,0 +1,45 @@
+#!/bin/sh
+# The unit tests under a sanitizer: builds only what they need in its own folder, runs them there.
+#   scripts/sanitizer-tests.sh asan     AddressSanitizer + UndefinedBehaviorSanitizer, in build-asan
+#   scripts/sanitizer-tests.sh tsan     ThreadSanitizer, in build-tsan
+# Any sanitizer report fails its test (-fno-sanitize-recover, halt_on_error). What is left out, and why:
+set -eu
+cd "$(dirname "$0")/.."
+kind=$1
+# Both: the scripts' and the quick run's tests judge the Release binary's figures and files, not
+# memory or races (and valgrind cannot run an instrumented binary); Faults.* set RLIMIT_AS,
+# RLIMIT_NPROC and cgroups for the binary, which a sanitizer's shadow memory and threads do not fit
+# in. The Release build runs all of them.
+# And the 200,000 coroutine transfers of KernelSwitches/coroutine_one_thread: symmetric transfer
+# is a tail call only with sibling-call optimisation (-O2), and at these builds' -O1 they overflow
+# the stack (src/CMakeLists.txt); the shorter coroutine tests run.
+exclude='^(quick_|instruction_gate|python_scripts|Faults\.)|KernelSwitches\.AreWhatTheKindPromises/coroutine_one_thread'
+case "$kind" in
+  asan)
+    flag=-DBENCH_SWITCH_ASAN=ON
+    # The stackful switches run under ASan: it notices the stack pointer move to a fiber's stack and says
+    # nothing. Only the coroutine mechanism's file is built without ASan (src/CMakeLists.txt): an
+    # instrumented symmetric transfer is no longer a tail call, and overflows the stack.
+    export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=0
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    ;;
+  tsan)
+    flag=-DBENCH_SWITCH_TSAN=ON
+    # TSan keeps one shadow stack per thread and must be told of every user-space stack switch
+    # (__tsan_switch_to_fiber), which Boost.Context 1.74 as Debian builds it, ucontext and the
+    # hand-written switch do not do: a switch it is not told of corrupts its view of the stack.
+    # So every test that switches stacks in user space is left out (fibers, ucontext, the assembly
+    # switch, Boost.Fiber, fiber rings, the MXCSR of stackful sides, spawning and idling fibers,
+    # contention as fibers). Stackless coroutines switch no stack and stay in (their mechanism's
+    # file built without TSan, as without ASan: an instrumented transfer overflows the stack).
+    exclude="$exclude|fcontext|ucontext|asm_switch|boost_fiber|Fiber|StackfulSwitches|MxcsrProbe|MxcsrInTheRun"
+    exclude="$exclude|Cleanup\.EveryMechanismReleasesItsStacksAndFrames|Spawn\.EveryKind|IdleMemory|IdleTasks\.AllAreAlive|Contention\.EveryChunk"
+    export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+    ;;
+  *) echo "usage: $0 asan|tsan" >&2; exit 2 ;;
+esac
+dir=build-$kind
+cmake -B "$dir" -DBENCH_SWITCH_WERROR=ON "$flag" > /dev/null
+cmake --build "$dir" -j2 --target bench_switch_tests
+# Two at a time: the tests hold on a loaded machine (docs/FAULTS.md), and this halves the time.
+ctest --test-dir "$dir" --output-on-failure -j2 -E "$exclude"
