@@ -22,6 +22,10 @@ namespace {
 // on); more pairs (up to 64) when the batches came out shorter, until 4 ms were stamped.
 constexpr std::size_t kStampedPairs = 8, kMostPairs = 64;
 constexpr double kStampedNs = 4e6;
+// A stamped batch's length, from what a switch took in the timed loop: the timed loop's round
+// trips were chosen on the first call, and an unpinned pair calibrated while it shared one CPU
+// runs those round trips 30 times slower once the scheduler parts it (a VM's cross-CPU wake-up).
+constexpr double kStampedBatchNs = 5e5;
 // Short batches for switches shorter than a clock read: ~2 µs each, so that one stamp's cost
 // (subtracted, and ~1 % of a batch) and its jitter stay small; 2,000 of them per call.
 constexpr double kShortBatchNs = 2000;
@@ -51,8 +55,9 @@ void attach(benchmark::State& state, const char* kind, const std::string& what, 
 }
 
 void one_way(benchmark::State& state, Handoff& handoff, LatencySampled& sampled, std::uint64_t timed_round_trips,
-             const std::function<void()>& hold) {
-  const std::uint64_t round_trips = std::max<std::uint64_t>(1, timed_round_trips / 2);
+             double ns_per_switch, const std::function<void()>& hold) {
+  const auto by_time = static_cast<std::uint64_t>(kStampedBatchNs / (2 * std::max(ns_per_switch, 1.0)));
+  const std::uint64_t round_trips = std::clamp<std::uint64_t>(by_time, 1, std::max<std::uint64_t>(1, timed_round_trips / 2));
   sampled.take_samples();  // nothing is stamped before this pass; emptied all the same
   hold();
   std::minstd_rand coin(2);
@@ -118,7 +123,7 @@ void batch_means(benchmark::State& state, Handoff& handoff, std::uint64_t round_
 void sample_latency(benchmark::State& state, Handoff& handoff, std::uint64_t round_trips, double ns_per_switch,
                     const std::function<void()>& hold) {
   if (auto* sampled = dynamic_cast<LatencySampled*>(&handoff)) {
-    one_way(state, handoff, *sampled, round_trips, hold);
+    one_way(state, handoff, *sampled, round_trips, ns_per_switch, hold);
   } else {
     batch_means(state, handoff, round_trips, ns_per_switch, hold);
   }

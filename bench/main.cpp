@@ -78,7 +78,7 @@ options:
 Google Benchmark flags pass through, for example:
   --benchmark_filter=REGEX        run only the benchmarks whose name matches (e.g. 'switch/thread_')
   --benchmark_repetitions=N       repetitions per benchmark (default here: 5; median, mean, stddev, cv)
-  --benchmark_min_time=SECONDS    minimum time per repetition (default here: 0.05)
+  --benchmark_min_time=SECONDS    minimum time per repetition (default here: 0.03)
   --benchmark_list_tests=true     list the benchmark names and exit
 
 exit status: 0 all measured or skipped with a reason; 1 a benchmark failed or nothing matched;
@@ -331,7 +331,7 @@ int main(int argc, char** argv) {
   }
 
   // Defaults first, the user's flags after them: Google Benchmark keeps the last value of a flag.
-  std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.05"};
+  std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.03"};
   if (options.quick) {
     // 5 repetitions: with 3 against 3, a rank test cannot reach p < 0.05 whatever the data.
     args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.01",
