@@ -3,6 +3,8 @@ the repetitions merged, drawn as a density (where the modes are) above the share
 than x on a log scale (where the tail is), one line per mechanism (and per file), p50 and p99 marked.
 """
 import math
+import re
+import textwrap
 from dataclasses import dataclass
 
 from .common import (RUN_DASHES, SERIES_COLOURS, fmt_count, fmt_ns, group_entries, is_python, log_axis,
@@ -81,22 +83,29 @@ def distributions(runs, family, latency_kind):
     return out
 
 
+# The density is drawn over bins of a fixed log width, not over the histogram's own buckets: those
+# are under 1 % wide, and the first and last are cut to the minimum and maximum, so a bucket holding
+# one sample would stand as a spike hundreds of times higher than its share.
+BINS_PER_DECADE = 10
+
+
 def density_line(buckets):
-    """Step line of the share of samples per decade of x (a log-x histogram whose area is 1), at 0
-    where buckets are empty."""
+    """Step line of the share of samples per decade of x (a log-x histogram whose area is 1), over
+    bins of 1/BINS_PER_DECADE decade, each bucket counted in the bin of its midpoint; 0 where empty."""
     total = sum(c for _, _, c in buckets)
-    xs, ys = [buckets[0][0]], [0.0]
-    for j, (lo, hi, count) in enumerate(buckets):
-        height = count / total / math.log10(hi / lo)
-        xs += [lo, hi]
+    bins = {}
+    for lo, hi, count in buckets:
+        mid = math.sqrt(max(lo, 1e-3) * hi)
+        k = math.floor(math.log10(mid) * BINS_PER_DECADE)
+        bins[k] = bins.get(k, 0) + count
+    first, last = min(bins), max(bins)
+    xs, ys = [10 ** (first / BINS_PER_DECADE)], [0.0]
+    for k in range(first, last + 1):
+        height = bins.get(k, 0) / total * BINS_PER_DECADE
+        xs += [10 ** (k / BINS_PER_DECADE), 10 ** ((k + 1) / BINS_PER_DECADE)]
         ys += [height, height]
-        following = buckets[j + 1][0] if j + 1 < len(buckets) else None
-        if following is None or following > hi:
-            xs.append(hi)
-            ys.append(0.0)
-            if following is not None:
-                xs.append(following)
-                ys.append(0.0)
+    xs.append(10 ** ((last + 1) / BINS_PER_DECADE))
+    ys.append(0.0)
     return xs, ys
 
 
@@ -125,7 +134,7 @@ def draw_distributions(dists, runs, title, subtitle, value_name, mechs, count_wo
     fig = pyplot().figure(figsize=(11, 7.6), layout="constrained")
     fig.suptitle(title, fontweight="bold")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1.15])
-    top.set_title(subtitle, color="#444444")
+    top.set_title(textwrap.fill(subtitle, 150), color="#444444", fontsize="small")
     handles, labels = [], []
     for d in sorted(dists, key=lambda d: (d.python, mechanism(d.entry), d.run_index)):
         style = {"color": SERIES_COLOURS[mechs.index(mechanism(d.entry)) % len(SERIES_COLOURS)],
@@ -170,5 +179,8 @@ def clock_note(dists):
 
 
 def what_note(dists):
-    """The entries' own sentence saying what one sample is (each distinct one once)."""
-    return "; ".join(dict.fromkeys(str(d.latency.get("what")) for d in dists if d.latency.get("what")))
+    """The entries' own sentence saying what one sample is, each distinct one once; the counts of
+    batches and handoffs in it (which differ from benchmark to benchmark) read "N", so that one
+    sentence stands for all of them (the JSON keeps each entry's own)."""
+    general = (re.sub(r"\b\d[\d,.]*\b", "N", str(d.latency.get("what"))) for d in dists if d.latency.get("what"))
+    return "; ".join(dict.fromkeys(general))

@@ -16,7 +16,7 @@ def draw(runs, args):
     for placement in placements:
         here = [d for d in dists if str(d.entry.get("placement") or "none") == placement]
         title = f"One-way handoff latency, {placement}"
-        subtitle = (f"{what_note(here)}\n{clock_note(here)}; "
+        subtitle = (f"{what_note(here)};\n{clock_note(here)}; "
                     "each line: every sample of every repetition (histograms summed per bucket)")
         fig = draw_distributions(here, runs, title, subtitle, "one-way latency of one handoff", mechs)
         reading = (f"How the latency of single one-way handoffs between two tasks ({placement}) is "
