@@ -54,7 +54,7 @@ nice -n 19 cmake --build "$build" -j2
 
 # Tests that mean nothing under qemu-user, excluded by name: each line is a ctest regex => why.
 excluded="
-^(Cli|PartnerLossInTheBinary|MxcsrInTheRun|LatencyJson|Faults)\\.|^OutputPathTest\\.TheBinary => they run the bench_switch binary: a program under qemu-user cannot exec another aarch64 program (no binfmt_misc entry for qemu is assumed), and those runs are bounded by timings
+^(Cli|PartnerLossInTheBinary|MxcsrInTheRun|LatencyJson|Faults|BuildWarnings)\\.|^OutputPathTest\\.TheBinary => they run the bench_switch binary: a program under qemu-user cannot exec another aarch64 program (no binfmt_misc entry for qemu is assumed), and those runs are bounded by timings
 ^IdleTasks\\.AllAreAliveUntilReleased => it counts the threads in /proc/self/task, where qemu-user has a thread of its own and an exited thread is seen late
 ^PreemptionCost\\.AShortRunReturnsItsFigures => it needs a clock-read loop far under the 5 us gap threshold: emulated, the loop itself takes about that long
 "
