@@ -111,7 +111,7 @@ nlohmann::json c2c_summary(const nlohmann::json&) {
     entry["mechanism"] = name;
     entry["what"] = fmt::format("{}: ns per one-way handoff, measuring task on the row's CPU, partner on the column's; "
                                 "each pair measured once (median of {} batches, interval [lo, hi])",
-                                find_mechanism(name)->summary, 7);
+                                find_mechanism(name)->summary, kC2cCellBatches);
     entry["unit"] = "ns per one-way handoff";
     entry["median_ns"] = matrix_of(m, &C2cCell::median_ns);
     entry["lo_ns"] = matrix_of(m, &C2cCell::lo_ns);

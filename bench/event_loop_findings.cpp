@@ -18,8 +18,8 @@ struct Ratio {
   bool resolved;
 };
 Ratio ratio_text(const Figure& a, const Figure& b) {
-  const double r = a.median / b.median, spread = std::hypot(a.relative(), b.relative());
-  return {fmt::format("{:.1f}× (± {:.1f} %)", r, 100 * spread), std::abs(r - 1) > 2 * spread * r};
+  const FigureRatio r = ratio_of(a, b);
+  return {fmt::format("{:.1f}× (± {:.1f} %)", r.value, 100 * r.spread), r.resolved};
 }
 
 constexpr const char* kAsio = "switch/asio_coroutine/one_thread";

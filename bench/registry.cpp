@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 #include <new>
 #include <system_error>
@@ -185,6 +186,11 @@ const nlohmann::json* aggregate_of(const nlohmann::json& doc, const std::string&
     if (run == name || run.rfind(name + "/", 0) == 0) return &b;
   }
   return nullptr;
+}
+
+FigureRatio ratio_of(const Figure& a, const Figure& b) {
+  const double r = a.median / b.median, spread = std::hypot(a.relative(), b.relative());
+  return {r, spread, std::abs(r - 1) > 2 * spread * r};
 }
 
 std::optional<Figure> figure_of(const nlohmann::json& doc, const std::string& name) {

@@ -72,6 +72,13 @@ struct Figure {
   double relative() const { return stddev / median; }
 };
 std::optional<Figure> figure_of(const nlohmann::json& doc, const std::string& name);
+// a / b, its relative spread (the two figures' relative stddevs in quadrature), and whether it
+// differs from 1 by more than twice that spread: the one rule every finding's ratio is judged by.
+struct FigureRatio {
+  double value = 0, spread = 0;
+  bool resolved = false;
+};
+FigureRatio ratio_of(const Figure& a, const Figure& b);
 
 // Fields that do not fit Google Benchmark's per-repetition entries (a histogram is not a number):
 // the benchmark attaches a JSON object to the repetition it is running; it is kept here under a

@@ -211,11 +211,12 @@ std::optional<Finding> kernel_against_fiber(const nlohmann::json& doc) {
   const std::string kernel = "switch/thread_futex/same_cpu", fiber = "switch/fcontext_fiber/one_thread";
   const auto k = figure_of(doc, kernel), f = figure_of(doc, fiber);
   if (!k || !f) return std::nullopt;
-  const double ratio = k->median / f->median, spread = std::hypot(k->relative(), f->relative());
-  return Finding{fmt::format("a kernel thread handoff on one CPU ({:.0f} ns ± {:.1f} %) costs {:.0f}× (± {:.1f} %) a "
-                             "Boost.Context fiber switch ({:.1f} ns ± {:.1f} %)",
-                             k->median, 100 * k->relative(), ratio, 100 * spread, f->median, 100 * f->relative()),
-                 {kernel, fiber}, true};
+  const FigureRatio r = ratio_of(*k, *f);
+  std::string text = fmt::format("a kernel thread handoff on one CPU ({:.0f} ns ± {:.1f} %) costs {:.0f}× (± {:.1f} %) a "
+                                 "Boost.Context fiber switch ({:.1f} ns ± {:.1f} %)",
+                                 k->median, 100 * k->relative(), r.value, 100 * r.spread, f->median, 100 * f->relative());
+  if (!r.resolved) text += " — not resolved: the two are within their spread of each other";
+  return Finding{text, {kernel, fiber}, r.resolved};
 }
 
 // Waking a task on another CPU against on the same one; on a VM the difference holds the host.
@@ -223,16 +224,15 @@ std::optional<Finding> cross_against_same_cpu(const nlohmann::json& doc) {
   const std::string cross = "switch/thread_futex/cross_cpu", same = "switch/thread_futex/same_cpu";
   const auto c = figure_of(doc, cross), s = figure_of(doc, same);
   if (!c || !s) return std::nullopt;
-  const double ratio = c->median / s->median, spread = std::hypot(c->relative(), s->relative());
+  const FigureRatio r = ratio_of(*c, *s);
   std::string text = fmt::format("a futex wake-up on another CPU ({:.0f} ns ± {:.1f} %) costs {:.1f}× (± {:.1f} %) one on "
-                                 "the same CPU ({:.0f} ns)", c->median, 100 * c->relative(), ratio, 100 * spread, s->median);
+                                 "the same CPU ({:.0f} ns)", c->median, 100 * c->relative(), r.value, 100 * r.spread, s->median);
   const auto& virt = doc["context"]["bench_switch"].value("virtualization", nlohmann::json::object());
   if (virt.value("hypervisor", nlohmann::json()) == true)  // null where the architecture cannot tell
     text += fmt::format("; this machine is a guest of {} (CPUID): an idle vCPU halts and the host must wake it, which "
                         "the cross-CPU figure includes and the futex does not cause", virt.value("vendor", "a hypervisor"));
-  const bool resolved = std::abs(ratio - 1) > 2 * spread * ratio;
-  if (!resolved) text += " — not resolved: the two are within their spread of each other";
-  return Finding{text, {cross, same}, resolved};
+  if (!r.resolved) text += " — not resolved: the two are within their spread of each other";
+  return Finding{text, {cross, same}, r.resolved};
 }
 
 const bool registered = [] {

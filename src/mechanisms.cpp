@@ -31,18 +31,14 @@ using P = PlacementKind;
 using Placements = std::vector<std::pair<P, std::string_view>>;
 // Functions, not namespace-scope vectors: benchmarks are registered from other files' static
 // initialisers, which may run before this file's.
-Placements all_placements() {
-  Placements all;
-  for (const P where : preemptive_placements()) all.emplace_back(where, "");
-  return all;
-}
-// Every placement, each skipped with `why` except those in `measured`.
+// Every placement, each skipped with `why` except those in `measured` (an empty `why`: all measured).
 Placements only(std::initializer_list<P> measured, std::string_view why) {
   Placements all;
   for (const P where : preemptive_placements())
     all.emplace_back(where, std::find(measured.begin(), measured.end(), where) != measured.end() ? "" : why);
   return all;
 }
+Placements all_placements() { return only({}, ""); }
 
 // A busy-spin needs its two sides on two CPUs at once: every pinned pair, but not one CPU.
 Placements spin_placements() {
@@ -52,12 +48,6 @@ Placements spin_placements() {
     if (where == P::unpinned) why = "skipped: unpinned, the scheduler may put both spinners on one CPU (see same_cpu)";
   }
   return all;
-}
-// Every placement, each skipped for `why_not` when the machine lacks what the carrier needs.
-Placements all_placements_unless(std::string_view why_not) {
-  Placements p = all_placements();
-  for (auto& [where, reason] : p) reason = why_not;
-  return p;
 }
 
 template <class Carrier>
@@ -89,7 +79,7 @@ const std::vector<Mechanism>& mechanisms() {
       kernel<ThreadPair, EventfdCarrier>("thread_eventfd", "thread", "an eventfd per direction"),
       kernel<ThreadPair, SemaphoreCarrier>("thread_semaphore", "thread", "a POSIX semaphore per direction (sem_post, sem_wait)"),
       kernel<ThreadPair, AsioPostCarrier>("thread_asio", "thread", "two threads, each running its own Asio io_context, posting the token to the other's"),
-      kernel<ThreadPair, IoUringCarrier>("thread_io_uring", "thread", "a ring per thread: IORING_OP_MSG_RING posts the token into the other's ring", all_placements_unless(io_uring_unavailable())),
+      kernel<ThreadPair, IoUringCarrier>("thread_io_uring", "thread", "a ring per thread: IORING_OP_MSG_RING posts the token into the other's ring", only({}, io_uring_unavailable())),
       kernel<ThreadPair, SchedYieldCarrier>("thread_sched_yield", "thread", "a shared turn word polled with sched_yield",
           only({P::same_cpu}, "skipped: sched_yield hands the CPU over only to a thread on the same CPU")),
       kernel<ThreadPair, SpinCarrier>("thread_spin", "thread", "a shared turn word busy-polled (no kernel): one cache line between CPUs",
@@ -97,7 +87,7 @@ const std::vector<Mechanism>& mechanisms() {
       kernel<ProcessPair, PipeCarrier>("process_pipe", "process", "a pipe per direction between parent and child (lmbench lat_ctx)"),
       kernel<ProcessPair, FutexCarrier>("process_futex", "process", "a futex word per direction in MAP_SHARED memory"),
       kernel<ProcessPair, SocketpairCarrier>("process_socketpair", "process", "a UNIX stream socketpair"),
-      kernel<ProcessPair, IoUringCarrier>("process_io_uring", "process", "a ring per process: IORING_OP_MSG_RING posts the token into the other's ring", all_placements_unless(io_uring_unavailable())),
+      kernel<ProcessPair, IoUringCarrier>("process_io_uring", "process", "a ring per process: IORING_OP_MSG_RING posts the token into the other's ring", only({}, io_uring_unavailable())),
       one_thread("fcontext_fiber", Kind::cooperative, "fiber", "Boost.Context fiber::resume (fcontext)", &make_fcontext_fiber),
       one_thread("ucontext_fiber", Kind::cooperative, "fiber", "POSIX swapcontext (saves the signal mask: a syscall)", &make_ucontext_switch),
       one_thread("boost_fiber_yield", Kind::cooperative, "fiber", "Boost.Fiber this_fiber::yield through its round-robin scheduler", &make_boost_fiber_yield),

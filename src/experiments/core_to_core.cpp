@@ -76,7 +76,6 @@ namespace {
 // Batches of about 0.2 ms after a warm-up: a cell is a handful of batches, so that a matrix of
 // hundreds of pairs fits a budget of seconds; the median of 7 stands against one interrupted batch.
 constexpr double kCellBatchNs = 2e5;
-constexpr int kCellBatches = 7;
 
 C2cCell measure_cell(const Mechanism& m, int measuring, int partner) {
   const Placement p = pinned_pair(measuring, partner);
@@ -87,7 +86,7 @@ C2cCell measure_cell(const Mechanism& m, int measuring, int partner) {
   const TaskCounts before = read_task_counts(handoff->tasks());
   std::vector<double> per_switch;
   std::uint64_t switches = 0;
-  for (int b = 0; b < kCellBatches; ++b) {
+  for (int b = 0; b < kC2cCellBatches; ++b) {
     const Batch batch = time_round_trips(*handoff, rounds);
     per_switch.push_back(batch.wall_ns / static_cast<double>(batch.switches));
     switches += batch.switches;

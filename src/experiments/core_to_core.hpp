@@ -27,6 +27,9 @@ std::vector<int> c2c_cpus(const Topology& topology, const std::string& spec, std
 // two hops, so (a, b) and (b, a) are one figure. `diagonal`: also each CPU with itself.
 std::vector<std::pair<int, int>> c2c_pair_order(const Topology& topology, const std::vector<int>& cpus, bool diagonal);
 
+// The batches a cell is the median of (about 0.2 ms each, after a warm-up).
+inline constexpr int kC2cCellBatches = 7;
+
 struct C2cCell {
   double median_ns = 0, lo_ns = 0, hi_ns = 0;  // ns per one-way handoff: median of the batches, its interval
   double kernel_switches_per_switch = 0;        // the kernel's count over both tasks, per one-way handoff

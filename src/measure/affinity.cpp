@@ -82,7 +82,7 @@ std::optional<Placement> resolve_placement(PlacementKind kind, std::string& why_
     why_not = "skipped: hwloc was told to load another machine's topology (HWLOC_SYNTHETIC or HWLOC_XMLFILE)";
     return std::nullopt;
   }
-  const PlacementPair chosen = choose_pair(*topology, kind);
+  const PlacementPair& chosen = machine_pair(kind);
   if (!chosen.pair) {
     why_not = chosen.why_not;
     return std::nullopt;

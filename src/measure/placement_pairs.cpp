@@ -59,10 +59,21 @@ const Topology* machine_topology(std::string* error) {
   return topology.get();
 }
 
+const PlacementPair& machine_pair(PlacementKind kind) {
+  static const std::vector<PlacementPair> chosen = [] {
+    std::vector<PlacementPair> all(static_cast<std::size_t>(PlacementKind::one_thread) + 1);
+    const Topology* t = machine_topology();
+    for (std::size_t k = 0; k < all.size(); ++k)
+      if (t != nullptr) all[k] = choose_pair(*t, static_cast<PlacementKind>(k));
+    return all;
+  }();
+  return chosen.at(static_cast<std::size_t>(kind));
+}
+
 std::optional<PlacementFacts> placement_facts(PlacementKind kind) {
   const Topology* t = machine_topology();
   if (t == nullptr || !t->is_this_system()) return std::nullopt;
-  const PlacementPair chosen = choose_pair(*t, kind);
+  const PlacementPair& chosen = machine_pair(kind);
   if (!chosen.pair) return std::nullopt;
   PlacementFacts facts;
   const CpuPair& p = *chosen.pair;

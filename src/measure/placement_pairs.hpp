@@ -21,6 +21,9 @@ PlacementPair choose_pair(const Topology& topology, PlacementKind kind);
 // This machine's topology, restricted to the CPUs this process may use, loaded once; nullptr
 // with `error` set when hwloc cannot read it.
 const Topology* machine_topology(std::string* error = nullptr);
+// choose_pair on machine_topology(), chosen once per placement: every benchmark call and every
+// JSON entry asks, and choosing looks at every pair of CPUs (n² on a big machine).
+const PlacementPair& machine_pair(PlacementKind kind);
 
 // What a placement's CPUs are, for each result in the JSON: the two CPUs, their relation,
 // their NUMA nodes and their kinds (empty on a machine of one kind). Nothing for unpinned and
