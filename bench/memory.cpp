@@ -10,6 +10,8 @@
 // the same pages again.
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "experiments/spawn.hpp"
 #include "measure/affinity.hpp"
 #include "registry.hpp"
@@ -43,7 +45,13 @@ void BM_Memory(benchmark::State& state, IdleKind kind, PlacementKind where) {
   auto& c = state.counters;
   c["rss_bytes_per_task"] = m.rss_bytes_per_task;
   c["virtual_bytes_per_task"] = m.virtual_bytes_per_task;
-  c["kernel_bytes_per_task"] = m.kernel_bytes_per_task;
+  // The kernel's growth is a machine-wide reading: stated only above its control (the same
+  // reading's change with no task made), otherwise unresolved and absent, never a number.
+  const bool kernel_resolved = std::abs(m.kernel_bytes_per_task) > m.kernel_noise_bytes_per_task ||
+                               (m.kernel_bytes_per_task == 0 && m.kernel_noise_bytes_per_task == 0);
+  if (kernel_resolved) c["kernel_bytes_per_task"] = m.kernel_bytes_per_task;
+  c["kernel_noise_bytes_per_task"] = m.kernel_noise_bytes_per_task;
+  c["kernel_bytes_resolved"] = kernel_resolved ? 1 : 0;
   c["create_ns_per_task"] = m.create_ns / static_cast<double>(m.tasks);
   c["tasks"] = static_cast<double>(m.tasks);
   if (kind == IdleKind::process) c["pss_bytes_per_task"] = m.pss_bytes_per_task;
@@ -69,6 +77,11 @@ const bool registered = [] {
                                          "(virtual), kernel stacks + page tables (kernel)", kTasks),
                              {{"rss_bytes_per_task", "rss B"}, {"virtual_bytes_per_task", "virtual B"},
                               {"kernel_bytes_per_task", "kernel B"}}});
+  add_row_note("memory", [](const benchmark::UserCounters& c) -> std::string {
+    const auto r = c.find("kernel_bytes_resolved"), noise = c.find("kernel_noise_bytes_per_task");
+    if (r == c.end() || r->second.value != 0 || noise == c.end()) return "";
+    return fmt::format("kernel: not above its noise (± {:.0f} B per task)", noise->second.value);
+  });
   for (const MemoryCase& mc : kCases) {
     const std::string name = fmt::format("memory/{}/N:{}", mc.mechanism, kTasks);
     EntryFields fields{"memory", mc.mechanism, mc.kind, mc.task, std::string(to_string(mc.where)),

@@ -13,7 +13,10 @@
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cmath>
 #include <coroutine>
 #include <cstdlib>
 #include <latch>
@@ -393,6 +396,14 @@ IdleMemory measure_idle_memory(IdleKind kind, std::size_t n) {
   }
   if (kind == IdleKind::coroutine) m.frame_bytes = static_cast<double>(last_coroutine_frame_bytes().load());
   tasks->release();
+  // The control, after the tasks are gone: the same machine-wide reading over windows as long as
+  // the creation, with nothing made in them.
+  const auto window = std::chrono::nanoseconds(static_cast<std::int64_t>(m.create_ns));
+  for (int i = 0; i < 3; ++i) {
+    const std::uint64_t k0 = read_kernel_bytes();
+    std::this_thread::sleep_for(window);
+    m.kernel_noise_bytes_per_task = std::max(m.kernel_noise_bytes_per_task, std::abs(per_task(read_kernel_bytes(), k0, n)));
+  }
   return m;
 }
 

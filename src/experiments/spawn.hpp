@@ -66,6 +66,9 @@ struct IdleMemory {
   double virtual_bytes_per_task = 0;   // address space each task reserves
   double pss_bytes_per_task = 0;       // processes only: the children's mean Pss (0 for the others)
   double kernel_bytes_per_task = 0;    // system-wide KernelStack + PageTables growth / N (noisy)
+  // Its control: the largest change of the same reading over 3 windows as long as the creation,
+  // with no task made, / N. The machine's other tasks move it; a growth not above it is not the tasks'.
+  double kernel_noise_bytes_per_task = 0;
   double frame_bytes = 0;              // coroutines only: the size the compiler asked for per frame
 };
 
