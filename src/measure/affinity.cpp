@@ -65,9 +65,7 @@ std::vector<int> allowed_cpus() {
 }
 
 Placement pinned_pair(int measuring, int partner) {
-  Placement p{PlacementKind::cross_cpu, only(measuring), only(partner), fmt::format("{},{}", measuring, partner)};
-  p.measuring_cpu = measuring, p.partner_cpu = partner;
-  return p;
+  return Placement{PlacementKind::cross_cpu, only(measuring), only(partner), fmt::format("{},{}", measuring, partner)};
 }
 
 std::optional<Placement> resolve_placement(PlacementKind kind, std::string& why_not) {

@@ -25,7 +25,6 @@ struct Placement {
   cpu_set_t measuring;
   cpu_set_t partner;
   std::string cpus;  // e.g. "1,1" or "0,1" or "any"
-  int measuring_cpu = -1, partner_cpu = -1;  // OS numbers; -1 when the scheduler chooses
 };
 
 // The CPUs this process may run on (its affinity mask at start-up, not the machine's count:
