@@ -92,6 +92,12 @@ const bool registered = [] {
                                 {{"control_ns", "control ns"}, {"ns_per_switch_net", "net ns"}, {"net_lo_ns", "lo"}, {"net_hi_ns", "hi"},
                                  {"kernel_switches_per_switch", "ksw"}}});
   add_summary("footprint", footprint_summary);
+  // A net whose interval holds zero is not a cost: the row says so beside the number it shows.
+  add_row_note("footprint", [](const benchmark::UserCounters& c) -> std::string {
+    const auto lo = c.find("net_lo_ns"), hi = c.find("net_hi_ns");
+    if (lo == c.end() || hi == c.end() || !(lo->second.value <= 0 && hi->second.value >= 0)) return "";
+    return "net unresolved: its interval holds 0";
+  });
   for (const auto& [name, where] : kMechanisms) {
     const Mechanism* m = find_mechanism(name);
     for (const std::size_t bytes : kSetBytes) {
