@@ -157,7 +157,7 @@ std::optional<Finding> c2c_by_relation(const nlohmann::json& doc) {
   return Finding{text, names, true};
 }
 
-const bool registered = [] {
+const bool c2c_registered = [] {
   describe_family("c2c", {"ns per one-way handoff between two CPUs: the median cell of the all-pairs matrix (summaries.c2c)",
                           {{"pairs_measured", "pairs"}, {"kernel_switches_per_switch", "ksw"}}});
   add_summary("c2c", c2c_summary);

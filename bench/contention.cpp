@@ -81,7 +81,7 @@ std::vector<int> worker_counts() {
   return ns;
 }
 
-const bool registered = [] {
+const bool contention_registered = [] {
   describe_family("contention", {"ns to do the same work split among N workers; shared:1 one lock for all, shared:0 "
                                  "a lock each; speedup = T(1) / T(N)",
                                  {{"speedup", "speedup"}, {"cpu_utilisation", "CPUs"}, {"baseline_cpu_utilisation", "T(1) CPUs"}}});

@@ -24,7 +24,7 @@ namespace bench_switch {
 namespace {
 
 constexpr std::size_t kSetBytes[] = {0, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20};
-constexpr std::pair<const char*, PlacementKind> kMechanisms[] = {
+constexpr std::pair<const char*, PlacementKind> kFootprintMechanisms[] = {
     {"thread_futex", PlacementKind::same_cpu},
     {"process_pipe", PlacementKind::same_cpu},
     {"fcontext_fiber", PlacementKind::one_thread},
@@ -85,7 +85,7 @@ std::optional<Finding> footprint_finding(const nlohmann::json& doc) {
   return Finding{text, {"footprint"}, !any_negative};
 }
 
-const bool registered = [] {
+const bool footprint_registered = [] {
   add_finding("footprint", footprint_finding);
   describe_family("footprint", {"ns per switch, each side touching its own S bytes; net = minus the same accesses and "
                                 "syscalls in one task with no switch (alternate batches): median of the pairs, 95 % interval",
@@ -98,7 +98,7 @@ const bool registered = [] {
     if (lo == c.end() || hi == c.end() || !(lo->second.value <= 0 && hi->second.value >= 0)) return "";
     return "net unresolved: its interval holds 0";
   });
-  for (const auto& [name, where] : kMechanisms) {
+  for (const auto& [name, where] : kFootprintMechanisms) {
     const Mechanism* m = find_mechanism(name);
     for (const std::size_t bytes : kSetBytes) {
       const std::string bench_name = fmt::format("footprint/{}/S_bytes:{}", m->name, bytes);

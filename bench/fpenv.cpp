@@ -39,7 +39,7 @@ struct FpenvCase {
   FpControlValue partner, measuring;
 };
 // The summary's prefixes keep x86-64's names (matched_ftz_daz is FZ alone on aarch64).
-constexpr FpenvCase kCases[] = {
+constexpr FpenvCase kFpenvCases[] = {
     {"matched_default", kDefault, kDefault},
     {"matched_ftz_daz", kFlushToZero, kFlushToZero},
     {"matched_round_to_zero", kRoundToZero, kRoundToZero},
@@ -67,11 +67,11 @@ std::string why_not(const Mechanism& m, const FpenvCase& c) {
   return fmt::format("skipped: {} keeps no {} per context on this architecture: the two sides cannot differ", m.name,
                      register_label());
 }
-constexpr const char* kMechanisms[] = {"fcontext_fiber", "asm_switch_fpenv", "ucontext_fiber", "boost_fiber_yield"};
+constexpr const char* kFpenvMechanisms[] = {"fcontext_fiber", "asm_switch_fpenv", "ucontext_fiber", "boost_fiber_yield"};
 constexpr double kMatchedWithin = 0.15;  // the share a matched non-default value may differ from the default by
 
-const FpenvCase* case_of(const nlohmann::json& params) {
-  for (const FpenvCase& c : kCases)
+const FpenvCase* fpenv_case_of(const nlohmann::json& params) {
+  for (const FpenvCase& c : kFpenvCases)
     if (params.value(fp_control_field("partner"), ~0u) == c.partner.bits &&
         params.value(fp_control_field("measuring"), ~0u) == c.measuring.bits)
       return &c;
@@ -93,7 +93,7 @@ nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
   for (const auto& b : benchmarks) {
     if (b.value("family", "") != "fpenv" || b.value("run_type", "") != "iteration" || b.value("error_occurred", false))
       continue;
-    const FpenvCase* c = case_of(b["params"]);
+    const FpenvCase* c = fpenv_case_of(b["params"]);
     if (c == nullptr) continue;
     const std::string mechanism = b["mechanism"];
     Repetitions& r = runs[mechanism][c->name];
@@ -169,7 +169,7 @@ std::optional<Finding> fpenv_finding(const nlohmann::json& doc) {
   return Finding{text, {"fpenv"}, sides_ok};
 }
 
-const bool registered = [] {
+const bool fpenv_registered = [] {
   add_finding("fpenv", fpenv_finding);
   // A matched and a mismatched case, so that the quick run's summary has a penalty too.
   mark_quick("fpenv/fcontext_fiber/fiber:default/caller:default");
@@ -180,10 +180,10 @@ const bool registered = [] {
                             {{"default_ns_per_switch", "default ns"}, {"ns_over_default", "over default ns"},
                              {"kernel_switches_per_switch", "ksw"}}});
   add_summary("fpenv", fpenv_summary);
-  for (const char* mechanism_name : kMechanisms) {
+  for (const char* mechanism_name : kFpenvMechanisms) {
     const Mechanism* m = find_mechanism(mechanism_name);
     if (m == nullptr) continue;
-    for (const FpenvCase& fc : kCases) {
+    for (const FpenvCase& fc : kFpenvCases) {
       const std::string name = fmt::format("fpenv/{}/fiber:{}/caller:{}", m->name, fc.partner.name, fc.measuring.name);
       EntryFields fields{"fpenv", m->name.data(), std::string(to_string(m->kind)), std::string(m->task), "one_thread",
                          "ns per one-way switch, the fiber's and the caller's " + register_label() + " set as named",

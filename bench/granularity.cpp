@@ -26,7 +26,7 @@ namespace {
 // Half-decade steps from 10 ns to 100 µs, then 1 ms, where every curve has levelled off. (A point at
 // 10 ms would hold one pair of 20 ms batches per repetition: no interval, for a second of the run.)
 constexpr double kWorkNs[] = {10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5, 1e6};
-constexpr std::pair<const char*, PlacementKind> kMechanisms[] = {
+constexpr std::pair<const char*, PlacementKind> kGranularityMechanisms[] = {
     {"fcontext_fiber", PlacementKind::one_thread},
     {"coroutine", PlacementKind::one_thread},
     {"thread_futex", PlacementKind::same_cpu},
@@ -135,7 +135,7 @@ std::optional<Finding> breakeven_finding(const nlohmann::json& doc) {
   return Finding{text + "; FAILED MEASUREMENT: efficiency above 1 beyond its interval at " + list, {"granularity"}, false};
 }
 
-const bool registered = [] {
+const bool granularity_registered = [] {
   add_finding("granularity_breakeven", breakeven_finding);
   add_summary("granularity_timesliced", timesliced_summary);
   describe_family("granularity", {"ns per switch with W ns of work per side between switches; eff = the same work with no "
@@ -143,7 +143,7 @@ const bool registered = [] {
                                   {{"work_ns", "W ns"}, {"efficiency", "eff"}, {"efficiency_lo", "lo"},
                                    {"efficiency_hi", "hi"}, {"kernel_switches_per_switch", "ksw"}}});
   add_summary("granularity_breakeven", breakeven_summary);
-  for (const auto& [name, where] : kMechanisms) {
+  for (const auto& [name, where] : kGranularityMechanisms) {
     const Mechanism* m = find_mechanism(name);
     for (const double w : kWorkNs) {
       const std::string bench_name = fmt::format("granularity/{}/W_ns:{}", m->name, w);

@@ -133,7 +133,7 @@ std::optional<Finding> median_against_mean(const nlohmann::json& doc) {
                  names, true};
 }
 
-const bool registered = [] {
+const bool latency_findings_registered = [] {
   add_finding("stamping_effect", stamping_effect);
   add_finding("latency_median_against_mean", median_against_mean);
   return true;

@@ -65,14 +65,14 @@ struct MemoryCase {
   IdleKind idle;
   PlacementKind where;
 };
-constexpr MemoryCase kCases[] = {
+constexpr MemoryCase kMemoryCases[] = {
     {"idle_thread", "preemptive", "thread", IdleKind::thread, PlacementKind::same_cpu},
     {"idle_process", "preemptive", "process", IdleKind::process, PlacementKind::same_cpu},
     {"idle_fiber", "cooperative", "fiber", IdleKind::fiber, PlacementKind::one_thread},
     {"idle_coroutine", "cooperative", "coroutine", IdleKind::coroutine, PlacementKind::one_thread},
 };
 
-const bool registered = [] {
+const bool memory_registered = [] {
   describe_family("memory", {fmt::format("ns to create {} idle tasks; bytes per idle task: resident (rss), reserved "
                                          "(virtual), kernel stacks + page tables (kernel)", kTasks),
                              {{"rss_bytes_per_task", "rss B"}, {"virtual_bytes_per_task", "virtual B"},
@@ -82,7 +82,7 @@ const bool registered = [] {
     if (r == c.end() || r->second.value != 0 || noise == c.end()) return "";
     return fmt::format("kernel: not above its noise (± {:.0f} B per task)", noise->second.value);
   });
-  for (const MemoryCase& mc : kCases) {
+  for (const MemoryCase& mc : kMemoryCases) {
     const std::string name = fmt::format("memory/{}/N:{}", mc.mechanism, kTasks);
     EntryFields fields{"memory", mc.mechanism, mc.kind, mc.task, std::string(to_string(mc.where)),
                        fmt::format("ns to create {} idle tasks (all started and waiting); the figures are the "

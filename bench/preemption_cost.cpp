@@ -111,7 +111,7 @@ std::optional<Finding> preemption_finding(const nlohmann::json& doc) {
   return Finding{text, names, unresolved.empty()};
 }
 
-const bool registered = [] {
+const bool preemption_cost_registered = [] {
   add_finding("preemption_cost", preemption_finding);
   describe_family("preemption_cost",
                   {"ns of the shared runs (all triples); direct = CPU time lost per involuntary switch beyond what a "

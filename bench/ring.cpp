@@ -44,10 +44,10 @@ const RingKind kRings[] = {
 
 // The quick set's representatives: a middle N of each kernel kind (N = 1,000 costs seconds to
 // build), and the fiber ring past the last-level cache.
-constexpr const char* kQuick[] = {"ring/thread_ring/N:100", "ring/process_ring/N:100", "ring/fiber_ring/N:10000"};
+constexpr const char* kRingQuick[] = {"ring/thread_ring/N:100", "ring/process_ring/N:100", "ring/fiber_ring/N:10000"};
 
-const bool registered = [] {
-  for (const char* name : kQuick) mark_quick(name);
+const bool ring_registered = [] {
+  for (const char* name : kRingQuick) mark_quick(name);
   // The Mechanism of each (ring, N), N captured by its make: BM_Switch keeps a pointer to it, so
   // it lives as long as the program (a deque never moves what it holds).
   static std::deque<Mechanism> mechanisms;

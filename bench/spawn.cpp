@@ -19,9 +19,9 @@
 namespace bench_switch {
 namespace {
 
-constexpr double kBatchNs = 1e6;
+constexpr double kSpawnBatchNs = 1e6;
 
-// Tasks per batch, chosen on the first call so a batch lasts about kBatchNs, and kept: Google
+// Tasks per batch, chosen on the first call so a batch lasts about kSpawnBatchNs, and kept: Google
 // Benchmark calls the function again for each sizing run and repetition, and every repetition must
 // run whole batches of the same size.
 template <class Once>
@@ -35,10 +35,10 @@ std::uint64_t batch_tasks(const std::string& key, Once& once) {
     const std::uint64_t t0 = now_ns();
     for (std::uint64_t i = 0; i < n; ++i) once();
     ns = static_cast<double>(now_ns() - t0);
-    if (ns >= kBatchNs / 5 || n >= (1u << 20)) break;
+    if (ns >= kSpawnBatchNs / 5 || n >= (1u << 20)) break;
     n *= 2;
   }
-  return chosen[key] = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(kBatchNs * static_cast<double>(n) / ns));
+  return chosen[key] = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(kSpawnBatchNs * static_cast<double>(n) / ns));
 }
 
 template <class Once>
@@ -85,7 +85,7 @@ void register_spawn(const std::string& mechanism, const std::string& kind, const
   mark_quick(name);  // every case is cheap: the quick set has them all
 }
 
-const bool registered = [] {
+const bool spawn_registered = [] {
   describe_family("spawn", {"ns to create, start and finish one task (thread joined, child reaped, stack or frame freed)",
                             {{"tasks", "tasks"}}});
   const PlacementKind same = PlacementKind::same_cpu, one = PlacementKind::one_thread;

@@ -29,7 +29,7 @@
 namespace bench_switch {
 namespace {
 
-constexpr double kBatchNs = 1e6;
+constexpr double kSwitchBatchNs = 1e6;
 
 // Google Benchmark requires every repetition of a benchmark to run the same number of iterations,
 // and KeepRunningBatch counts whole batches: so the batch size is calibrated on the first call
@@ -41,7 +41,7 @@ std::map<std::string, std::uint64_t>& chosen_round_trips() {
 std::uint64_t batch_round_trips(Handoff& handoff, const std::string& key) {
   auto& chosen = chosen_round_trips();
   const auto it = chosen.find(key);
-  if (it == chosen.end()) return chosen[key] = calibrate_round_trips(handoff, kBatchNs);
+  if (it == chosen.end()) return chosen[key] = calibrate_round_trips(handoff, kSwitchBatchNs);
   time_round_trips(handoff, it->second);  // the warm-up that calibrating gave the first call
   return it->second;
 }
@@ -200,11 +200,11 @@ namespace {
 // The quick set's representatives: each placement of one thread carrier (those this machine lacks
 // are skipped at once), one process carrier,
 // the cross-CPU floor, each kind of user-space switch, and the baseline.
-constexpr const char* kQuick[] = {"switch/thread_futex/same_cpu", "switch/thread_futex/smt_sibling", "switch/thread_futex/cross_cpu",
-                                  "switch/thread_futex/cross_llc", "switch/thread_futex/cross_package", "switch/thread_futex/cross_numa",
-                                  "switch/thread_futex/unpinned",
-                                  "switch/process_pipe/same_cpu", "switch/thread_spin/cross_cpu", "switch/fcontext_fiber/one_thread",
-                                  "switch/coroutine/one_thread", "switch/asm_switch/one_thread", "switch/indirect_call/one_thread"};
+constexpr const char* kSwitchQuick[] = {"switch/thread_futex/same_cpu", "switch/thread_futex/smt_sibling", "switch/thread_futex/cross_cpu",
+                                        "switch/thread_futex/cross_llc", "switch/thread_futex/cross_package", "switch/thread_futex/cross_numa",
+                                        "switch/thread_futex/unpinned",
+                                        "switch/process_pipe/same_cpu", "switch/thread_spin/cross_cpu", "switch/fcontext_fiber/one_thread",
+                                        "switch/coroutine/one_thread", "switch/asm_switch/one_thread", "switch/indirect_call/one_thread"};
 
 // The comparison the suite is for: a kernel handoff against a fiber switch, both on one CPU.
 std::optional<Finding> kernel_against_fiber(const nlohmann::json& doc) {
@@ -235,8 +235,8 @@ std::optional<Finding> cross_against_same_cpu(const nlohmann::json& doc) {
   return Finding{text, {cross, same}, r.resolved};
 }
 
-const bool registered = [] {
-  for (const char* name : kQuick) mark_quick(name);
+const bool switch_latency_registered = [] {
+  for (const char* name : kSwitchQuick) mark_quick(name);
   add_finding("kernel_against_fiber", kernel_against_fiber);
   add_finding("cross_against_same_cpu", cross_against_same_cpu);
   describe_family("switch", {"ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",

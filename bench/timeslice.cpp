@@ -161,7 +161,7 @@ struct Case {
   SchedPolicy policy;
   double window_ns;
 };
-constexpr Case kCases[] = {
+constexpr Case kTimesliceCases[] = {
     {TaskKind::thread, 2, SchedPolicy::normal, 3e8},
     {TaskKind::thread, 4, SchedPolicy::normal, 3e8},
     {TaskKind::thread, 8, SchedPolicy::normal, 3e8},
@@ -205,7 +205,7 @@ std::optional<Finding> slice_finding(const nlohmann::json& doc) {
   return Finding{text, names, predicted > 0 && agree == predicted};
 }
 
-const bool registered = [] {
+const bool timeslice_registered = [] {
   add_finding("timeslice", slice_finding);
   describe_family("timeslice",
                   {"ns of the observation window (one, run once); slice = a task's run between two peer handoffs "
@@ -222,7 +222,7 @@ const bool registered = [] {
                     {"outside_max_ns", "max ns"}}});
   add_row_note("timeslice", agreement_note);
   add_summary("timeslice_observed", observed_summary);
-  for (const Case& c : kCases) {
+  for (const Case& c : kTimesliceCases) {
     const bool threads = c.kind == TaskKind::thread;
     const int policy = c.policy == SchedPolicy::rr ? 1 : 0;
     const std::string mechanism = threads ? "timeslice_threads" : "timeslice_processes";

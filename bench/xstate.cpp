@@ -71,7 +71,7 @@ const std::vector<StatePair>& pairs() {
   return list;
 }
 
-const StateCase* case_of(const nlohmann::json& b) {
+const StateCase* state_case_of(const nlohmann::json& b) {
   const std::string name = b.value("run_name", "");
   for (const StateCase& s : kStates)
     if (name.find(std::string("/state:") + s.name) != std::string::npos) return &s;
@@ -93,7 +93,7 @@ nlohmann::json xstate_summary(const nlohmann::json& benchmarks) {
   std::map<std::string, std::map<std::string, std::string>> skipped;
   for (const auto& b : benchmarks) {
     if (b.value("family", "") != "xstate" || b.value("run_type", "") != "iteration") continue;
-    const StateCase* s = case_of(b);
+    const StateCase* s = state_case_of(b);
     if (s == nullptr) continue;
     if (b.value("error_occurred", false)) {
       skipped[b["mechanism"]][s->name] = b.value("error_message", "");
@@ -168,7 +168,7 @@ std::optional<Finding> xstate_finding(const nlohmann::json& doc) {
   return Finding{text, {"xstate"}, all_resolved};
 }
 
-const bool registered = [] {
+const bool xstate_registered = [] {
   add_finding("xstate", xstate_finding);
   add_summary("xstate", xstate_summary);
   mark_quick("xstate/thread_futex/same_cpu/state:clean");

@@ -9,21 +9,10 @@
 #include "measure/affinity.hpp"
 #include "mechanisms.hpp"
 #include "mechanisms/stacks.hpp"
+#include "tasks.hpp"
 
 namespace bench_switch {
 namespace {
-
-Placement same_cpu() {
-  std::string why_not;
-  return *resolve_placement(PlacementKind::same_cpu, why_not);
-}
-
-void expect_reaped(pid_t pid) {
-  EXPECT_EQ(kill(pid, 0), -1);
-  EXPECT_EQ(errno, ESRCH) << "child " << pid << " still exists";
-  EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), -1);
-  EXPECT_EQ(errno, ECHILD);
-}
 
 TEST(Cleanup, EveryProcessMechanismReapsItsChild) {
   for (const Mechanism& m : mechanisms()) {

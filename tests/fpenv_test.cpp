@@ -102,10 +102,10 @@ TEST_P(MxcsrOfEachSide, SetByEachSideBetweenBatchesHoldsInTheNext) {
   EXPECT_EQ(handoff->tally().out_of_order, 0u);
 }
 
-std::string case_name(const testing::TestParamInfo<FpenvCase>& info) {
+std::string fpenv_case_name(const testing::TestParamInfo<FpenvCase>& info) {
   return fmt::format("{}_caller{:x}_fiber{:x}", info.param.mechanism, info.param.mxcsr.measuring, info.param.mxcsr.partner);
 }
-INSTANTIATE_TEST_SUITE_P(StackfulSwitches, MxcsrOfEachSide, testing::ValuesIn(fpenv_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(StackfulSwitches, MxcsrOfEachSide, testing::ValuesIn(fpenv_cases()), fpenv_case_name);
 
 // The probe reads the fiber side itself, not a copy of what it was given: a switch that keeps no
 // MXCSR of its own (asm_switch: registers and stack pointer only) leaves the fiber with the caller's.

@@ -78,11 +78,11 @@ TEST_P(EveryHandoff, SamplesEachTokenReceivedWhileStampingIsOnAndOnlyKernelHando
   EXPECT_EQ(sampled->take_samples().count(), 0u) << "taking the samples empties each side's histogram";
 }
 
-std::string case_name(const testing::TestParamInfo<Case>& param_info) {
+std::string handoff_case_name(const testing::TestParamInfo<Case>& param_info) {
   return fmt::format("{}_{}", param_info.param.mechanism->name, to_string(param_info.param.placement));
 }
 
-INSTANTIATE_TEST_SUITE_P(AllMechanisms, EveryHandoff, testing::ValuesIn(measurable_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(AllMechanisms, EveryHandoff, testing::ValuesIn(measurable_cases()), handoff_case_name);
 
 // The two cases with a fixed promise: a kernel handoff on one CPU blocks on every switch, and a
 // user-space switch never enters the kernel's scheduler.
@@ -114,7 +114,7 @@ TEST_P(KernelSwitches, AreWhatTheKindPromises) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Promised, KernelSwitches, testing::ValuesIn(promised_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(Promised, KernelSwitches, testing::ValuesIn(promised_cases()), handoff_case_name);
 
 // A placement a mechanism cannot be measured in here (no io_uring, a placement that makes no
 // sense for it) says why, in the words a skipped benchmark shows.

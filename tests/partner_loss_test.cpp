@@ -30,6 +30,7 @@
 #include "mechanisms/carriers/semaphore.hpp"
 #include "mechanisms/carriers/socketpair.hpp"
 #include "mechanisms/carriers/turn.hpp"
+#include "tasks.hpp"
 #include "wait_bound.hpp"
 
 namespace bench_switch {
@@ -37,16 +38,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-Placement same_cpu() {
-  std::string why_not;
-  return *resolve_placement(PlacementKind::same_cpu, why_not);
-}
-
-void expect_reaped(pid_t pid) {
-  EXPECT_EQ(kill(pid, 0), -1) << "process " << pid << " still exists";
-  EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), -1) << "process " << pid << " was not reaped";
-}
 
 // Nobody ever sends: a receive must give up with kStopToken after the bound. (Side 1: a turn
 // word starts as side 0's turn.)

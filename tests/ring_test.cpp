@@ -16,14 +16,10 @@
 #include "measure/affinity.hpp"
 #include "measure/kernel_counters.hpp"
 #include "mechanisms/stacks.hpp"
+#include "tasks.hpp"
 
 namespace bench_switch {
 namespace {
-
-Placement same_cpu() {
-  std::string why_not;
-  return *resolve_placement(PlacementKind::same_cpu, why_not);
-}
 
 // ---- The route alone, with no switching: every hop of every run, for many N and run lengths.
 
@@ -207,15 +203,6 @@ TEST(Ring, TasksAreEveryNodePinnedToTheOneCpu) {
   }
   const auto fibers = make_fiber_ring(50);
   EXPECT_EQ(fibers->tasks().size(), 1u) << "fibers are all on the calling thread";
-}
-
-void expect_reaped(pid_t pid) {
-  errno = 0;
-  EXPECT_EQ(kill(pid, 0), -1);
-  EXPECT_EQ(errno, ESRCH) << "child " << pid << " still exists";
-  errno = 0;
-  EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), -1);
-  EXPECT_EQ(errno, ECHILD) << "child " << pid;
 }
 
 TEST(Ring, ProcessesAreReapedWhenTheRingEnds) {

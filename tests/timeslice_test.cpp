@@ -16,14 +16,10 @@
 #include "measure/affinity.hpp"
 #include "measure/timeline.hpp"
 #include "mechanisms/shared_block.hpp"
+#include "tasks.hpp"
 
 namespace bench_switch {
 namespace {
-
-cpu_set_t same_cpu() {
-  std::string why_not;
-  return resolve_placement(PlacementKind::same_cpu, why_not)->measuring;
-}
 
 void expect_no_child_left() {
   errno = 0;
@@ -153,7 +149,7 @@ TEST(Crew, ACrewWhoseChildDiesReportsItAndLeavesNoChild) {
   CrewPlan plan;
   plan.tasks = 2;
   plan.kind = TaskKind::process;
-  plan.cpu = same_cpu();
+  plan.cpu = same_cpu().measuring;
   plan.window_ns = 1e7;
   const CrewResult r = run_crew(plan, [](int index, std::uint64_t) {
     if (index == 1) raise(SIGKILL);
@@ -167,7 +163,7 @@ TEST(Crew, EveryTaskRunsTheBodyOnceWithTheSameEnd) {
     CrewPlan plan;
     plan.tasks = 3;
     plan.kind = kind;
-    plan.cpu = same_cpu();
+    plan.cpu = same_cpu().measuring;
     plan.window_ns = 1e6;
     struct Seen {
       std::atomic<int> runs[kMaxCrew];

@@ -9,6 +9,7 @@
 #include "mechanisms/carriers/futex.hpp"
 #include "mechanisms/carriers/register_state.hpp"
 #include "mechanisms/kernel_pair.hpp"
+#include "tasks.hpp"
 
 namespace bench_switch {
 namespace {
@@ -16,11 +17,6 @@ namespace {
 using StateFutex = RegisterStateCarrier<FutexCarrier>;
 constexpr std::uint64_t kHi16Zmm = 1u << 7, kTileData = 1u << 18;
 constexpr std::uint64_t kVectorBits = (1u << 2) | (1u << 5) | (1u << 6) | kHi16Zmm;
-
-Placement same_cpu() {
-  std::string why_not;
-  return *resolve_placement(PlacementKind::same_cpu, why_not);
-}
 
 TEST(XsaveFacts, AreConsistentOrSayWhyNot) {
   const XsaveFacts& f = xsave_facts();

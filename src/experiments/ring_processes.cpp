@@ -18,7 +18,6 @@
 namespace bench_switch {
 namespace {
 
-constexpr std::uint64_t kStartTimeoutNs = 30'000'000'000;
 // Round a ring of 1,000 the stop token takes a few ms; when it is not back in 1 s a node is dead
 // or stopped, and waiting longer would not help.
 constexpr std::uint64_t kStopTimeoutNs = 1'000'000'000;

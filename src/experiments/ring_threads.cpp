@@ -8,7 +8,6 @@
 namespace bench_switch {
 namespace {
 
-constexpr std::uint64_t kStartTimeoutNs = 30'000'000'000;  // 1,000 threads start in well under 1 s
 
 class ThreadRing final : public KernelRing {
  public:

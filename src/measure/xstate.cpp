@@ -88,7 +88,7 @@ std::string amx_reason(const XsaveFacts& f) {
   return why.empty() ? "" : "skipped: " + why;
 }
 
-XsaveFacts probe() {
+XsaveFacts probe_xsave() {
   XsaveFacts f;
   const Cpuid leaf1 = cpuid(1, 0);
   f.xsave = ((leaf1.c >> 26) & 1) != 0 && ((leaf1.c >> 27) & 1) != 0;
@@ -160,7 +160,7 @@ __attribute__((target("amx-tile"), noinline)) void tile_release() { asm volatile
 }  // namespace
 
 const XsaveFacts& xsave_facts() {
-  static const XsaveFacts facts = probe();
+  static const XsaveFacts facts = probe_xsave();
   return facts;
 }
 

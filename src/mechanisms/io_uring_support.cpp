@@ -17,7 +17,7 @@ std::string disabled_setting() {
   return in >> value ? value : "";
 }
 
-std::string probe() {
+std::string probe_io_uring() {
   const std::string disabled = disabled_setting();
   if (disabled == "2") return "skipped: io_uring is disabled for every process (/proc/sys/kernel/io_uring_disabled = 2)";
   io_uring ring;
@@ -45,7 +45,7 @@ std::string probe() {
 }  // namespace
 
 const std::string& io_uring_unavailable() {
-  static const std::string why = probe();
+  static const std::string why = probe_io_uring();
   return why;
 }
 
