@@ -172,26 +172,36 @@ std::string registered(const std::string& name) { return name + "/manual_time"; 
 // A benchmark before and one after the victim, each measured; the victim's partner lost mid-run.
 // (The one before is thread_futex, not sched_yield: beside a busy task on its CPU each yield gives
 // that task a whole slice, and a batch sized on a quiet machine then lasts minutes.)
+// The partner taken may be one whose run had just ended and that was still leaving (an
+// instrumented process takes a while to exit): then nothing was lost, the run ends with 0 and
+// the attempt is made again, as for the ring's nodes below. A binary that missed a loss ends with
+// 0 every time, and fails here.
 void lose_a_partner_of(const std::string& mechanism, int signal, const std::string& says) {
   const std::string json = ::testing::TempDir() + "bs_loss_" + mechanism + ".json";
   const std::string victim = "switch/" + mechanism + "/same_cpu";
-  tb::Binary bin({"--benchmark_filter=^switch/(thread_futex/same_cpu|" + mechanism + "/same_cpu|indirect_call)",
-                  "--benchmark_repetitions=1", "--benchmark_min_time=1.5", "--json", json});
-  // The sizing runs make short-lived partners; the one that stays is the measured run's.
-  const pid_t partner = bin.wait_for_stable_child(0.3, 30);
-  ASSERT_GT(partner, 0) << "no partner process appeared";
-  kill(partner, signal);
-  const auto o = bin.finish(60);
-  ASSERT_FALSE(o.timed_out) << mechanism << ": still running 60 s after its partner was lost";
-  EXPECT_EQ(o.exit_code, 1) << o.err;
-  const std::string row = "FAILED: partner process " + std::to_string(partner) + " " + says;
-  EXPECT_NE(o.out.find(row), std::string::npos) << o.out;
-  const RunJson r = read_run(json);
-  EXPECT_NE(r.errors.at(registered(victim)).find("partner process " + std::to_string(partner)), std::string::npos);
-  EXPECT_EQ(r.errors.at(registered("switch/thread_futex/same_cpu")), "") << "measured before the loss";
-  EXPECT_EQ(r.errors.at(registered("switch/indirect_call/one_thread")), "") << "measured after the loss";
-  EXPECT_EQ(tb::reap_leftovers(), 0) << "a process was left behind";
-  std::remove(json.c_str());
+  bool lost = false;
+  for (int attempt = 0; attempt < 3 && !lost; ++attempt) {
+    tb::Binary bin({"--benchmark_filter=^switch/(thread_futex/same_cpu|" + mechanism + "/same_cpu|indirect_call)",
+                    "--benchmark_repetitions=1", "--benchmark_min_time=0.8", "--json", json});
+    // The sizing runs make short-lived partners; the one that stays is the measured run's.
+    const pid_t partner = bin.wait_for_stable_child(0.3, 30);
+    ASSERT_GT(partner, 0) << "no partner process appeared";
+    kill(partner, signal);
+    const auto o = bin.finish(60);
+    ASSERT_FALSE(o.timed_out) << mechanism << ": still running 60 s after its partner was lost";
+    EXPECT_EQ(tb::reap_leftovers(), 0) << "a process was left behind";
+    const RunJson r = read_run(json);
+    std::remove(json.c_str());
+    EXPECT_EQ(r.errors.at(registered("switch/thread_futex/same_cpu")), "") << "measured before the loss";
+    EXPECT_EQ(r.errors.at(registered("switch/indirect_call/one_thread")), "") << "measured after the loss";
+    if (o.exit_code == 0) continue;
+    lost = true;
+    EXPECT_EQ(o.exit_code, 1) << o.err;
+    const std::string row = "FAILED: partner process " + std::to_string(partner) + " " + says;
+    EXPECT_NE(o.out.find(row), std::string::npos) << o.out;
+    EXPECT_NE(r.errors.at(registered(victim)).find("partner process " + std::to_string(partner)), std::string::npos);
+  }
+  EXPECT_TRUE(lost) << mechanism << ": three runs ended as if no partner had been lost";
 }
 
 TEST(PartnerLossInTheBinary, AKilledPartnerFailsItsBenchmarkAndTheRunGoesOn) {
