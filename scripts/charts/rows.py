@@ -91,8 +91,14 @@ def draw_rows(ax, layout, runs, value_fmt, annotate=None, tail=None):
             ax.axhspan(y - 0.5, y + 0.5, color=KIND_COLOUR.get(item, "#999999"), alpha=0.10, lw=0)
             previous = None
             continue
-        if previous is not None and previous != item.key[1]:     # a new placement block
-            ax.axhline(y - 0.5, color="#bbbbbb", linewidth=0.8)
+        if previous != item.key[1]:     # a new placement block: a line above it, its name in words
+            if previous is not None:
+                ax.axhline(y - 0.5, color="#bbbbbb", linewidth=0.8)
+            if item.key[1]:
+                # left, where a block's first (dearest) row leaves room
+                ax.annotate(placement_words(item.key[1]), (0, y - 0.5), xycoords=("axes fraction", "data"),
+                            xytext=(4, -2), textcoords="offset points", ha="left", va="top", fontsize=8,
+                            fontstyle="italic", color="#555555")
         previous = item.key[1]
         y_of[item.key] = y
         present = sorted(item.points)
@@ -117,6 +123,18 @@ def draw_rows(ax, layout, runs, value_fmt, annotate=None, tail=None):
     ax.set_ylim(len(layout) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     return y_of
+
+
+PLACEMENT_WORDS = {"same_cpu": "both tasks pinned to one CPU", "smt_sibling": "on two SMT siblings of one core",
+                   "cross_cpu": "on two CPUs", "cross_llc": "on two CPUs that share no last-level cache",
+                   "cross_package": "on two packages", "cross_numa": "on two NUMA nodes",
+                   "unpinned": "where the scheduler puts them", "one_thread": "both in one thread"}
+
+
+def placement_words(placement):
+    """'same_cpu: both tasks pinned to one CPU'."""
+    words = PLACEMENT_WORDS.get(placement)
+    return f"{placement}: {words}" if words else str(placement)
 
 
 TAIL_STYLE = {"marker": "v", "markersize": 6, "markeredgecolor": "black", "markeredgewidth": 0.5,
@@ -153,7 +171,7 @@ def rows_legend(ax, runs, layout, extra=()):
 
 
 def rows_height(layout, runs):
-    return 1.9 + 0.30 * len(layout) * (1 + 0.25 * (len(runs) - 1))
+    return 1.9 + 0.22 * len(layout) * (1 + 0.25 * (len(runs) - 1))
 
 
 def merge_rows(first, second):
