@@ -59,7 +59,9 @@ def name_machine(figure, machine):
     """Every title names the machine its figures were measured on."""
     title = getattr(figure, "_suptitle", None)
     if title is not None and machine not in title.get_text():
-        title.set_text(f"{title.get_text()} — {machine}")
+        text = title.get_text()
+        fits = len(text) + len(machine) + 3 <= figure.get_figwidth() * 7     # bold 13 pt: ~7 per inch
+        title.set_text(f"{text} — {machine}" if fits else f"{text}\n{machine}")
 
 
 def save_drawing(drawing, folder, dpi):
