@@ -16,11 +16,12 @@ class Row:
     points: dict = field(default_factory=dict)    # run index -> Point
 
 
-def collect_rows(runs, family, value, spread, force_placement=False):
-    """Rows keyed by mechanism, placement and (where they would collide) params."""
+def collect_rows(runs, family, value, spread, force_placement=False, no_placement=False):
+    """Rows keyed by mechanism, placement and (where they would collide) params; `no_placement` for
+    families whose placement tells nothing (idle tasks)."""
     per_run = [(i, run, points(run, family, value, spread)) for i, run in enumerate(runs)]
     placements = {p.entry.get("placement") for _, _, pts in per_run for p in pts}
-    with_placement = force_placement or len(placements) > 1
+    with_placement = not no_placement and (force_placement or len(placements) > 1)
     names = [(mechanism(p.entry), p.entry.get("placement")) for _, _, pts in per_run for p in pts]
     collide = len(names) != len(set(names)) * max(1, sum(1 for _, _, pts in per_run if pts))
     rows = {}
@@ -104,8 +105,13 @@ def draw_rows(ax, layout, runs, value_fmt, annotate=None, tail=None):
         present = sorted(item.points)
         for slot, (i, p) in enumerate(sorted(item.points.items())):
             yy = y + (slot - (len(present) - 1) / 2) * offset     # centred on the row's label
-            err = whiskers([p], log=True)
             style = row_style(item, i, several)
+            if p.value <= 0:        # a log axis has no 0: the value in words at its left edge
+                ax.annotate(f"{value_fmt(p.value)} (no point: log scale)", (0, yy), xycoords=("axes fraction", "data"),
+                            xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
+                            color=style["color"])
+                continue
+            err = whiskers([p], log=True)
             ax.errorbar([p.value], [yy], xerr=err, capsize=3, elinewidth=1.2, linestyle="none", **style)
             far = tail(p) if tail else None
             if far is not None:
