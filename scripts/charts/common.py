@@ -53,13 +53,11 @@ class NoData(Exception):
 class Chart:
     """One entry of the list in charts/__init__.py. `draw(runs, args)` returns (figure, reading), or,
     when `several` (one figure per placement, per carrier), a list of Drawing named `<name>_<what>`.
-    `families`: the benchmark families (or summaries, as "summaries.<key>") the chart draws, so that
-    the index can name every family of the input that no chart draws."""
+    Which families a chart draws is not listed here: Run records what each chart reads (Run.read)."""
     name: str
     title: str
     draw: object
     several: bool = False
-    families: tuple = ()
 
 
 @dataclass

@@ -95,8 +95,9 @@ def draw_rows(ax, layout, runs, value_fmt, annotate=None, tail=None):
         if previous != item.key[1]:     # a new placement block: a line above it, its name in words
             if previous is not None:
                 ax.axhline(y - 0.5, color="#bbbbbb", linewidth=0.8)
-            if item.key[1]:
-                # left, where a block's first (dearest) row leaves room
+            if item.key[1] and block_size(layout, y) > 1:
+                # left, where a block's first (dearest) row leaves room; a block of one row has its
+                # placement in its own label
                 ax.annotate(placement_words(item.key[1]), (0, y - 0.5), xycoords=("axes fraction", "data"),
                             xytext=(4, -2), textcoords="offset points", ha="left", va="top", fontsize=8,
                             fontstyle="italic", color="#555555")
@@ -129,6 +130,14 @@ def draw_rows(ax, layout, runs, value_fmt, annotate=None, tail=None):
     ax.set_ylim(len(layout) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     return y_of
+
+
+def block_size(layout, y):
+    """Rows from layout[y] on that share its placement (and kind)."""
+    placement, n = layout[y][1].key[1], 0
+    while y + n < len(layout) and layout[y + n][0] == "row" and layout[y + n][1].key[1] == placement:
+        n += 1
+    return n
 
 
 PLACEMENT_WORDS = {"same_cpu": "both tasks pinned to one CPU", "smt_sibling": "on two SMT siblings of one core",
