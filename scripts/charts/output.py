@@ -176,7 +176,7 @@ def index_markdown(runs, drawn, notes):
 HTML_STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
               "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:3px 8px;"
               "text-align:left}img{max-width:100%;border:1px solid #eee}figure{margin:2em 0}"
-              "figcaption{margin-top:.4em}li{margin:.2em 0}ol.contents{columns:2}")
+              "figcaption{margin-top:.4em}li{margin:.2em 0}ol.contents{columns:2}ul.findings{font-size:92%}")
 
 
 def index_html(runs, drawn, notes):
@@ -187,7 +187,8 @@ def index_html(runs, drawn, notes):
              f"<h1>bench_switch on {esc(machines_title(runs))}</h1>", '<h2 id="findings">Findings</h2>']
     for label, items in findings(runs) or [("", [])]:
         parts += [f"<h3>{esc(label)}</h3>"] if label else []
-        parts += ["<ul>"] + [f"<li>{esc(t)}" + ("" if ok else " <em>(unresolved)</em>") + "</li>" for t, ok in items]
+        parts += ['<ul class="findings">'] + [f"<li>{esc(t)}" + ("" if ok else " <em>(unresolved)</em>") + "</li>"
+                                             for t, ok in items]
         parts += ([] if items else ["<li>this run wrote no findings (summaries.findings)</li>"]) + ["</ul>"]
     parts += ['<h2 id="contents">Contents</h2>', '<ol class="contents">']
     parts += [f'<li><a href="#{d.name}">{esc(d.title)}</a></li>' for d in drawn]
