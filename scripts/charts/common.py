@@ -7,7 +7,6 @@ rows.py (one row per mechanism) or curves.py (x = a parameter) when it has one o
 import datetime
 import math
 import os
-import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -271,28 +270,6 @@ def parse_date(date):
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-
-
-def machine_name(run):
-    """The machine as bench_switch's context names it: 'Intel Xeon, 2 CPUs, KVM guest'."""
-    bs = run.bs
-    cpu = re.sub(r"\((R|TM)\)|\b(Processor|CPU)\b|@.*$", "", str(bs.get("cpu_model") or run.fact("cpu_model")))
-    parts = [" ".join(cpu.split())] if cpu.strip() else []
-    count = number(bs.get("cpu_count"))
-    if count:
-        parts.append(f"{count:.0f} CPU" + ("s" if count != 1 else ""))
-    virt = bs.get("virtualization")
-    if isinstance(virt, dict) and virt.get("hypervisor"):
-        vendor = {"KVMKVMKVM": "KVM", "VMwareVMware": "VMware", "Microsoft Hv": "Hyper-V"}.get(
-            str(virt.get("vendor") or "").strip(), str(virt.get("vendor") or "").strip())
-        parts.append(f"{vendor} guest".strip())
-    return ", ".join(parts) or run.fact("host_name") or run.name
-
-
-def machines_title(runs):
-    """What a chart title names: the one machine, or the machines of several files."""
-    names = list(dict.fromkeys(machine_name(r) for r in runs))
-    return names[0] if len(names) == 1 else f"{len(runs)} files: " + "; ".join(names)
 
 
 def label_runs(runs):

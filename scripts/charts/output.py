@@ -3,12 +3,13 @@ beside its figure, such as a CSV), each whole or not at all, then index.md and i
 import html
 import io
 import os
+import re
 import sys
 
 import bsjson
 import output_file
 
-from .common import Drawing, NoData, RC, group_name, machines_title, pyplot
+from .common import Drawing, NoData, RC, group_name, number, pyplot
 
 PROG = "plot.py"
 SAVE_METADATA = {"png": {"Software": None},
@@ -53,6 +54,28 @@ def draw_all(runs, charts, args):
                 remove_stale(args.out, chart, keep={d.name for d in drawings})
             drawn += drawings
     return drawn, notes, failed
+
+
+def machine_name(run):
+    """The machine as bench_switch's context names it: 'Intel Xeon, 2 CPUs, KVM guest'."""
+    bs = run.bs
+    cpu = re.sub(r"\((R|TM)\)|\b(Processor|CPU)\b|@.*$", "", str(bs.get("cpu_model") or run.fact("cpu_model")))
+    parts = [" ".join(cpu.split())] if cpu.strip() else []
+    count = number(bs.get("cpu_count"))
+    if count:
+        parts.append(f"{count:.0f} CPU" + ("s" if count != 1 else ""))
+    virt = bs.get("virtualization")
+    if isinstance(virt, dict) and virt.get("hypervisor"):
+        vendor = {"KVMKVMKVM": "KVM", "VMwareVMware": "VMware", "Microsoft Hv": "Hyper-V"}.get(
+            str(virt.get("vendor") or "").strip(), str(virt.get("vendor") or "").strip())
+        parts.append(f"{vendor} guest".strip())
+    return ", ".join(parts) or run.fact("host_name") or run.name
+
+
+def machines_title(runs):
+    """What a chart title names: the one machine, or the machines of several files."""
+    names = list(dict.fromkeys(machine_name(r) for r in runs))
+    return names[0] if len(names) == 1 else f"{len(runs)} files: " + "; ".join(names)
 
 
 def name_machine(figure, machine):
@@ -162,7 +185,7 @@ def index_markdown(runs, drawn, notes):
                  ["- this run wrote no findings (summaries.findings)"]
         lines.append("")
     lines += ["## Contents", ""] + [f"- [{d.title}](#{d.name})" for d in drawn]
-    lines += [f"- [Machines](#machines)"] + (["- [Notes](#notes)"] if notes else []) + ["", "## Charts", ""]
+    lines += ["- [Machines](#machines)"] + (["- [Notes](#notes)"] if notes else []) + ["", "## Charts", ""]
     for d in drawn:
         lines += [f'<a id="{d.name}"></a>', "", f"### {d.title}", "", f"![{d.title}]({d.name}.png)", "",
                   f"{d.reading} ([SVG]({d.name}.svg){files_md(d)})", ""]
