@@ -176,10 +176,10 @@ def rows_legend(ax, runs, layout, extra=()):
         handles += [Line2D([], [], color=RUN_COLOURS[i % len(RUN_COLOURS)], marker="o", linestyle="none",
                            label=run.label) for i, run in enumerate(runs) if i in present]
     if any(r.python for r in rows):
-        handles.append(Line2D([], [], color="#333333" if len(runs) > 1 else PYTHON_COLOUR, marker="D",
+        handles.append(Line2D([], [], color="#999999" if len(runs) > 1 else PYTHON_COLOUR, marker="D",
                               markerfacecolor="white", linestyle="none", label="Python mechanism (py)"))
         if not all(r.python for r in rows):
-            handles.append(Line2D([], [], color="#333333", marker="o", linestyle="none", label="C++ mechanism"))
+            handles.append(Line2D([], [], color="#999999", marker="o", linestyle="none", label="C++ mechanism"))
     handles += extra
     if handles:     # rows run from dear (top right) to cheap (bottom left): bottom right is free
         ax.legend(handles=handles, loc="lower right")
