@@ -368,3 +368,23 @@ def test_every_chart_module_is_in_the_list_under_its_own_name():
     modules = {p.stem for p in (SCRIPT.parent / "charts").glob("*.py")} - helpers
     assert modules == set(charts.CHART_MODULES)
     assert [c.name for c in charts.CHARTS] == list(charts.CHART_MODULES)
+
+
+def test_unresolved_points_are_grey_with_their_interval_and_on_no_line():
+    """A point whose interval holds 0 keeps its interval, turns grey and breaks its line, so that a run
+    of them does not read as a trend."""
+    from charts import curves
+    key = ("fcontext_fiber", "one_thread", False, "")
+    pts = [(1024.0, common.Point({}, 5.0, 4.0, 6.0)), (4096.0, common.Point({}, -2.0, -9.0, 3.0)),
+           (16384.0, common.Point({}, 7.0, 6.0, 8.0))]
+    runs = [common.Run("x.json", {"benchmarks": []})]
+    plt = common.pyplot()
+    fig, ax = common.new_figure(6, 4, "t")
+    curves.draw_curves(ax, runs, {(key, 0): pts}, [key], log_y=False, grey_unresolved=True)
+    coloured = [line for line in ax.get_lines() if len(line.get_xdata()) == 3]
+    assert coloured and math.isnan(coloured[0].get_ydata()[1]), "the line must not pass through it"
+    grey = {(x, y) for line in ax.get_lines() if line.get_color() == curves.UNRESOLVED_COLOUR
+            for x, y in zip(line.get_xdata(), line.get_ydata())}
+    # the marker, and the caps of its whole interval, all grey; nothing else
+    assert grey == {(4096.0, -2.0), (4096.0, -9.0), (4096.0, 3.0)}, grey
+    plt.close(fig)
