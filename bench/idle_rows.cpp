@@ -77,7 +77,7 @@ void add_idle_counters(benchmark::UserCounters& c, const std::string& prefix, co
   for (const auto& [state, n] : b.use.entries) {
     all += n;
     c[prefix + "idle_entries_per_switch_" + idle_counter_name(state)] = static_cast<double>(n) / switches;
-    c[prefix + "idle_share_" + idle_counter_name(state)] = 1e3 * static_cast<double>(b.use.time_us.at(state)) / (b.wall_ns * cpus);
+    c[prefix + "idle_share_" + idle_counter_name(state)] = 1e3 * static_cast<double>(b.use.time_us.at(state)) / (b.wall_ns * static_cast<double>(cpus));
   }
   c[prefix + "idle_entries_per_switch"] = static_cast<double>(all) / switches;
   c[prefix + "deep_idle_entries_per_switch"] = static_cast<double>(b.use.deep_entries) / switches;
@@ -96,7 +96,7 @@ void rename_difference(benchmark::UserCounters& c, const std::string& name, doub
     c.erase(k);
 }
 
-std::vector<int> cpus_of(const Placement& p) {
+std::vector<int> idle_rows_cpus(const Placement& p) {
   std::vector<int> out;
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
     if (CPU_ISSET(cpu, &p.measuring) || CPU_ISSET(cpu, &p.partner)) out.push_back(cpu);
@@ -107,7 +107,7 @@ void BM_IdleRow(benchmark::State& state, const Mechanism& m, IdleCondition condi
   std::string why_not;
   const auto placement = resolve_placement(PlacementKind::cross_cpu, why_not);
   if (!placement) return skip(state, why_not);
-  const std::vector<int> cpus = cpus_of(*placement);
+  const std::vector<int> cpus = idle_rows_cpus(*placement);
   const IdleFacts facts = read_idle_facts("", cpus);
   const std::string device = latency_device("");
   // Both rows hold the request: awake in its timed batches, busy in its (awake) control ones.
@@ -162,7 +162,7 @@ std::string idle_row_name(const std::string& mechanism, IdleCondition condition)
   return fmt::format("switch/{}/cross_cpu/idle:{}", mechanism, to_string(condition));
 }
 
-double field(const nlohmann::json& entry, const char* name) { return entry.value(name, NAN); }
+double idle_rows_field(const nlohmann::json& entry, const char* name) { return entry.value(name, NAN); }
 
 // The idle exit per mechanism: idle − awake per pair of batches (the medians over the repetitions
 // of each repetition's paired median and its 95 % interval), and its share of the idle figure.
@@ -173,15 +173,15 @@ std::optional<Finding> idle_exit_cost(const nlohmann::json& doc) {
     const std::string row = idle_row_name(mechanism, IdleCondition::awake);
     const nlohmann::json* a = aggregate_of(doc, row, "median");
     if (a == nullptr || !a->contains("idle_exit_ns")) continue;
-    const double exit = field(*a, "idle_exit_ns"), lo = field(*a, "idle_exit_lo_ns"), hi = field(*a, "idle_exit_hi_ns");
-    const double idle = field(*a, "control_ns_per_switch"), awake = field(*a, "real_time");
+    const double exit_ns = idle_rows_field(*a, "idle_exit_ns"), lo = idle_rows_field(*a, "idle_exit_lo_ns"), hi = idle_rows_field(*a, "idle_exit_hi_ns");
+    const double idle = idle_rows_field(*a, "control_ns_per_switch"), awake = idle_rows_field(*a, "real_time");
     const bool r = lo > 0 || hi < 0;
     resolved = resolved && r;
     std::string part = fmt::format("{} cross_cpu {:.0f} ns per switch idle against {:.0f} ns awake, ", mechanism, idle, awake);
-    part += r ? fmt::format("the exit {:.0f} ns (95 % interval {:.0f}–{:.0f}), {:.0f} % of the idle figure", exit, lo, hi, 100 * exit / idle)
+    part += r ? fmt::format("the exit {:.0f} ns (95 % interval {:.0f}–{:.0f}), {:.0f} % of the idle figure", exit_ns, lo, hi, 100 * exit_ns / idle)
               : fmt::format("the exit not resolved (its interval {:.0f}–{:.0f} ns holds 0)", lo, hi);
-    part += fmt::format("; deep idle entries per switch {:.2f} idle, {:.3f} awake", field(*a, "control_deep_idle_entries_per_switch"),
-                        field(*a, "deep_idle_entries_per_switch"));
+    part += fmt::format("; deep idle entries per switch {:.2f} idle, {:.3f} awake", idle_rows_field(*a, "control_deep_idle_entries_per_switch"),
+                        idle_rows_field(*a, "deep_idle_entries_per_switch"));
     parts.push_back(part), names.push_back(row);
   }
   if (parts.empty()) return std::nullopt;
@@ -199,11 +199,11 @@ std::optional<Finding> busy_against_awake(const nlohmann::json& doc) {
     const std::string row = idle_row_name(mechanism, IdleCondition::busy);
     const nlohmann::json* b = aggregate_of(doc, row, "median");
     if (b == nullptr || !b->contains("busy_minus_awake_ns")) continue;
-    const double d = field(*b, "busy_minus_awake_ns"), lo = field(*b, "busy_minus_awake_lo_ns"), hi = field(*b, "busy_minus_awake_hi_ns");
+    const double d = idle_rows_field(*b, "busy_minus_awake_ns"), lo = idle_rows_field(*b, "busy_minus_awake_lo_ns"), hi = idle_rows_field(*b, "busy_minus_awake_hi_ns");
     const bool r = lo > 0 || hi < 0;
     resolved = resolved && r;
-    std::string part = fmt::format("{} cross_cpu {:.0f} ns per switch busy against {:.0f} ns awake", mechanism, field(*b, "real_time"),
-                                   field(*b, "control_ns_per_switch"));
+    std::string part = fmt::format("{} cross_cpu {:.0f} ns per switch busy against {:.0f} ns awake", mechanism, idle_rows_field(*b, "real_time"),
+                                   idle_rows_field(*b, "control_ns_per_switch"));
     part += r ? fmt::format(", busy − awake {:+.0f} ns (95 % interval {:+.0f} to {:+.0f})", d, lo, hi)
               : fmt::format(", the difference not resolved (its interval {:+.0f} to {:+.0f} ns holds 0)", lo, hi);
     parts.push_back(part), names.push_back(row);

@@ -16,6 +16,7 @@
 #include <system_error>
 #include <thread>
 
+#include "measure/affinity.hpp"
 #include "measure/idle_control.hpp"
 #include "measure/idle_states.hpp"
 #include "stop_signals.hpp"
@@ -166,13 +167,16 @@ TEST(IdleStates, LatencyRequestWritesItsValueAndClosesOnEveryPath) {
   {
     LatencyRequest r(device);
     EXPECT_FALSE(r.held());
-    r.hold(0);
+    r.hold(5);
     EXPECT_TRUE(r.held());
     r.release();
     EXPECT_FALSE(r.held());
-    r.hold(0);
+    r.hold(7);
   }  // the destructor closes it
-  EXPECT_EQ(fs::file_size(device), 2 * sizeof(std::int32_t));
+  std::int32_t written = 0;
+  std::ifstream(device, std::ios::binary).read(reinterpret_cast<char*>(&written), sizeof written);
+  EXPECT_EQ(written, 7);  // each hold writes its value as the device takes it: four bytes, native order
+  EXPECT_EQ(fs::file_size(device), sizeof(std::int32_t));
   LatencyRequest none(latency_device(t.root() + "/nowhere"));
   try {
     none.hold(0);
@@ -282,7 +286,7 @@ bool eventually(F done) {
 }
 
 TEST(IdleSpinners, SpinOnTheirCpusOnlyWhenAsked) {
-  IdleSpinners s({0});
+  IdleSpinners s({allowed_cpus().front()});
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(s.laps(), 0u);
   EXPECT_EQ(s.spinning(), 0);

@@ -67,7 +67,8 @@ std::string busy_refused(int error) {
                      "refused it ({})", std::strerror(error));
 }
 
-IdleSpinners::IdleSpinners(const std::vector<int>& cpus) {
+IdleSpinners::IdleSpinners(const std::vector<int>& cpus)
+    : cpus_(cpus), spinning_on_(std::make_unique<std::atomic<bool>[]>(cpus.size())) {
   const auto stop_all = [this] {
     quit_.store(true);
     spinning_.store(true);
@@ -75,7 +76,7 @@ IdleSpinners::IdleSpinners(const std::vector<int>& cpus) {
     for (auto& t : threads_) t.join();
   };
   try {
-    for (const int cpu : cpus) threads_.emplace_back([this, cpu] { run(cpu); });
+    for (std::size_t i = 0; i < cpus.size(); ++i) threads_.emplace_back([this, i] { run(i); });
   } catch (const std::system_error&) {  // no thread to spare: those made must not outlive this
     stop_all();
     throw;
@@ -96,11 +97,11 @@ IdleSpinners::~IdleSpinners() {
     if (t.joinable()) t.join();
 }
 
-void IdleSpinners::run(int cpu) {
+void IdleSpinners::run(std::size_t index) {
   try {
     cpu_set_t one;
     CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
+    CPU_SET(cpus_[index], &one);
     pin_current_thread(one);
     const sched_param none{};
     if (const int e = pthread_setschedparam(pthread_self(), SCHED_IDLE, &none); e != 0) setup_error_.store(e);
@@ -112,28 +113,37 @@ void IdleSpinners::run(int cpu) {
   while (!quit_.load()) {
     spinning_.wait(false);
     if (quit_.load()) break;
-    spinning_now_.fetch_add(1);
+    spinning_on_[index].store(true);
     laps_.fetch_add(1);
     while (spinning_.load(std::memory_order_relaxed) && !quit_.load(std::memory_order_relaxed)) arch::spin_pause();
-    spinning_now_.fetch_sub(1);
+    spinning_on_[index].store(false);
   }
 }
 
 void IdleSpinners::spin() {
   spinning_.store(true);
   spinning_.notify_all();
-  // The caller's own CPU may hold a spinner too, which runs only when the caller sleeps.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
-  while (spinning_now_.load() < static_cast<int>(threads_.size()) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::microseconds(20));
+  // Waits, spinning for at most 1 ms, until the spinners on the other CPUs run: the partner's CPU
+  // is then busy from the batch's first wake-up on. Not for the one on the caller's CPU, which runs
+  // only once the caller sleeps (the batch's first wait), and never by sleeping: the caller's
+  // voluntary switches would count in the handoff's ksw.
+  const int here = sched_getcpu();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+  const auto others_spin = [&] {
+    for (std::size_t i = 0; i < cpus_.size(); ++i)
+      if (cpus_[i] != here && !spinning_on_[i].load()) return false;
+    return true;
+  };
+  while (!others_spin() && std::chrono::steady_clock::now() < deadline) arch::spin_pause();
 }
 
-void IdleSpinners::pause() {
-  spinning_.store(false);
-  // A spinner on the caller's CPU sees the word only when it runs next, which the caller's sleep allows.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
-  while (spinning_now_.load() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::microseconds(20));
+// No wait: a running spinner sees the word within nanoseconds, a preempted one when it runs next.
+void IdleSpinners::pause() { spinning_.store(false); }
+
+int IdleSpinners::spinning() const {
+  int n = 0;
+  for (std::size_t i = 0; i < cpus_.size(); ++i) n += spinning_on_[i].load() ? 1 : 0;
+  return n;
 }
 
 }  // namespace bench_switch

@@ -4,6 +4,7 @@
 //   busy   the CPU runs a spinning task of the lowest class (SCHED_IDLE) that the woken task preempts.
 #pragma once
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -55,17 +56,19 @@ class IdleSpinners {
   IdleSpinners(const IdleSpinners&) = delete;
   IdleSpinners& operator=(const IdleSpinners&) = delete;
 
-  // Starts the spinning and waits (up to 100 ms) until every spinner spins; pause() stops it and
-  // waits (as long) until none does. A CPU loaded by others may delay a SCHED_IDLE thread longer.
+  // Starts the spinning (and waits up to 1 ms for the spinners on other CPUs than the caller's);
+  // pause() stops it. A CPU loaded by others may delay a SCHED_IDLE thread much longer.
   void spin();
   void pause();
-  int spinning() const { return spinning_now_.load(); }
+  int spinning() const;  // how many spin right now
   std::uint64_t laps() const { return laps_.load(); }  // how many times a spinner started spinning
 
  private:
-  void run(int cpu);
+  void run(std::size_t index);
+  std::vector<int> cpus_;
+  std::unique_ptr<std::atomic<bool>[]> spinning_on_;
   std::atomic<bool> spinning_{false}, quit_{false};
-  std::atomic<int> started_{0}, spinning_now_{0}, setup_error_{0};
+  std::atomic<int> started_{0}, setup_error_{0};
   std::atomic<std::uint64_t> laps_{0};
   std::string setup_failure_;
   std::vector<std::thread> threads_;

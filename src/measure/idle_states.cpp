@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 
@@ -13,24 +14,24 @@ namespace bench_switch {
 namespace fs = std::filesystem;
 
 namespace {
-std::string cpu_dir(const std::string& root, int cpu) { return fmt::format("{}/sys/devices/system/cpu/cpu{}", root, cpu); }
-std::string state_dir(const std::string& root, int cpu, int state) { return fmt::format("{}/cpuidle/state{}", cpu_dir(root, cpu), state); }
+std::string idle_cpu_dir(const std::string& root, int cpu) { return fmt::format("{}/sys/devices/system/cpu/cpu{}", root, cpu); }
+std::string idle_state_dir(const std::string& root, int cpu, int state) { return fmt::format("{}/cpuidle/state{}", idle_cpu_dir(root, cpu), state); }
 
-std::uint64_t read_count(const std::string& path) {
+std::uint64_t read_idle_count(const std::string& path) {
   const std::string text = read_first_line(path);
   return text.empty() ? 0 : std::strtoull(text.c_str(), nullptr, 10);
 }
 
 // The number of stateK directories of `cpu` (they are numbered from 0 without gaps).
-int state_count(const std::string& root, int cpu) {
+int idle_state_count(const std::string& root, int cpu) {
   int k = 0;
   std::error_code ec;
-  while (fs::is_directory(state_dir(root, cpu, k), ec)) ++k;
+  while (fs::is_directory(idle_state_dir(root, cpu, k), ec)) ++k;
   return k;
 }
 
 // Every parameter of a module, name -> value.
-void module_parameters(const std::string& root, const std::string& module, std::map<std::string, std::string>& out) {
+void idle_module_parameters(const std::string& root, const std::string& module, std::map<std::string, std::string>& out) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fmt::format("{}/sys/module/{}/parameters", root, module), ec))
     out[module + "." + entry.path().filename().string()] = read_first_line(entry.path().string());
@@ -61,10 +62,10 @@ IdleFacts read_idle_facts(const std::string& root, const std::vector<int>& cpus)
   if (f.governor.empty()) f.governor = read_first_line(idle + "/current_governor_ro");
   if (f.driver == "none") f.driver.clear();
   f.latency_request_us = read_latency_request(root);
-  module_parameters(root, "haltpoll", f.haltpoll);
-  module_parameters(root, "cpuidle_haltpoll", f.haltpoll);
+  idle_module_parameters(root, "haltpoll", f.haltpoll);
+  idle_module_parameters(root, "cpuidle_haltpoll", f.haltpoll);
   for (const int cpu : cpus) {
-    const std::string v = read_first_line(cpu_dir(root, cpu) + "/power/pm_qos_resume_latency_us");
+    const std::string v = read_first_line(idle_cpu_dir(root, cpu) + "/power/pm_qos_resume_latency_us");
     if (!v.empty()) f.resume_latency_us[cpu] = v;
   }
   if (f.driver.empty()) {
@@ -72,12 +73,12 @@ IdleFacts read_idle_facts(const std::string& root, const std::vector<int>& cpus)
     return f;
   }
   const int first = cpus.empty() ? 0 : cpus.front();
-  for (int k = 0, n = state_count(root, first); k < n; ++k) {
-    const std::string dir = state_dir(root, first, k);
+  for (int k = 0, n = idle_state_count(root, first); k < n; ++k) {
+    const std::string dir = idle_state_dir(root, first, k);
     IdleState s{k, read_first_line(dir + "/name"), read_first_line(dir + "/desc"),
-                static_cast<std::int64_t>(read_count(dir + "/latency")), static_cast<std::int64_t>(read_count(dir + "/residency")), {}};
+                static_cast<std::int64_t>(read_idle_count(dir + "/latency")), static_cast<std::int64_t>(read_idle_count(dir + "/residency")), {}};
     for (const int cpu : cpus)
-      if (read_first_line(state_dir(root, cpu, k) + "/disable") == "1") s.disabled_on.push_back(cpu);
+      if (read_first_line(idle_state_dir(root, cpu, k) + "/disable") == "1") s.disabled_on.push_back(cpu);
     f.states.push_back(std::move(s));
   }
   if (f.states.empty()) f.absent = fmt::format("the cpuidle driver {} lists no states for CPU {}", f.driver, first);
@@ -104,13 +105,13 @@ IdleCounts read_idle_counts(const std::string& root, const std::vector<int>& cpu
   IdleCounts c;
   c.cpus = cpus;
   for (const int cpu : cpus) {
-    const int n = state_count(root, cpu);
+    const int n = idle_state_count(root, cpu);
     if (c.names.empty())
-      for (int k = 0; k < n; ++k) c.names.push_back(read_first_line(state_dir(root, cpu, k) + "/name"));
+      for (int k = 0; k < n; ++k) c.names.push_back(read_first_line(idle_state_dir(root, cpu, k) + "/name"));
     std::vector<std::uint64_t> usage, time;
     for (int k = 0; k < n; ++k) {
-      usage.push_back(read_count(state_dir(root, cpu, k) + "/usage"));
-      time.push_back(read_count(state_dir(root, cpu, k) + "/time"));
+      usage.push_back(read_idle_count(idle_state_dir(root, cpu, k) + "/usage"));
+      time.push_back(read_idle_count(idle_state_dir(root, cpu, k) + "/time"));
     }
     c.usage.push_back(std::move(usage));
     c.time_us.push_back(std::move(time));
