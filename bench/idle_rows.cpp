@@ -9,7 +9,9 @@
 // entries per switch and each state's share of the CPUs' time, read before and after every batch.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -20,6 +22,7 @@
 #include "measure/placement_pairs.hpp"
 #include "mechanisms.hpp"
 #include "registry.hpp"
+#include "idle_rows.hpp"
 #include "switch_latency.hpp"
 
 namespace bench_switch {
@@ -31,6 +34,9 @@ constexpr const char* kIdleRowMechanisms[] = {"thread_futex", "process_pipe"};
 // An awake batch must not enter a deep state: the request was not in force if it did. The switch
 // of the request between batches costs each CPU about one entry per batch (thousands of switches).
 constexpr double kAwakeDeepEntriesAllowed = 0.01;
+// A handoff to a waiting partner on an idle CPU enters an idle state at least once per switch (the
+// waiter's CPU, each way); far fewer says the CPUs were kept busy by other tasks.
+constexpr double kIdleEntriesExpected = 0.5;
 
 // The kernel's idle counts on the pair's CPUs read at the start of every batch: BM_Switch calls
 // hold_default before each batch and once more after the last (before its probe), so each interval
@@ -175,9 +181,18 @@ std::optional<Finding> idle_exit_cost(const nlohmann::json& doc) {
     if (a == nullptr || !a->contains("idle_exit_ns")) continue;
     const double exit_ns = idle_rows_field(*a, "idle_exit_ns"), lo = idle_rows_field(*a, "idle_exit_lo_ns"), hi = idle_rows_field(*a, "idle_exit_hi_ns");
     const double idle = idle_rows_field(*a, "control_ns_per_switch"), awake = idle_rows_field(*a, "real_time");
+    const double idle_entries = idle_rows_field(*a, "control_idle_entries_per_switch");
+    std::string part = fmt::format("{} cross_cpu {:.0f} ns per switch idle against {:.0f} ns awake, ", mechanism, idle, awake);
+    // A CPU that other tasks keep busy never idles: then there was no exit to measure.
+    if (!(idle_entries >= kIdleEntriesExpected)) {
+      resolved = false;
+      parts.push_back(part + fmt::format("no idle exit to measure: the idle batches' CPUs entered idle states {:.2f} times per "
+                                         "switch (other tasks kept them busy)", idle_entries));
+      names.push_back(row);
+      continue;
+    }
     const bool r = lo > 0 || hi < 0;
     resolved = resolved && r;
-    std::string part = fmt::format("{} cross_cpu {:.0f} ns per switch idle against {:.0f} ns awake, ", mechanism, idle, awake);
     part += r ? fmt::format("the exit {:.0f} ns (95 % interval {:.0f}–{:.0f}), {:.0f} % of the idle figure", exit_ns, lo, hi, 100 * exit_ns / idle)
               : fmt::format("the exit not resolved (its interval {:.0f}–{:.0f} ns holds 0)", lo, hi);
     part += fmt::format("; deep idle entries per switch {:.2f} idle, {:.3f} awake", idle_rows_field(*a, "control_deep_idle_entries_per_switch"),
@@ -216,22 +231,22 @@ std::optional<Finding> busy_against_awake(const nlohmann::json& doc) {
 }
 
 const bool idle_rows_registered = [] {
-  for (const char* name : kIdleRowMechanisms) {
-    const Mechanism* m = find_mechanism(name);
-    if (m == nullptr) continue;
-    for (const IdleCondition condition : {IdleCondition::awake, IdleCondition::busy}) {
-      const std::string bench = idle_row_name(name, condition);
-      nlohmann::json params = {{"idle_state", to_string(condition)},
-                               {"control", condition == IdleCondition::awake ? "idle" : "awake"}};
-      EntryFields fields{"switch", name, std::string(to_string(m->kind)), std::string(m->task), "cross_cpu",
-                         fmt::format("ns per one-way switch (a round trip is two), the CPUs {}", to_string(condition)), params};
-      add_benchmark(bench, fields, [m, condition, bench](benchmark::State& s) { BM_IdleRow(s, *m, condition, bench); });
-    }
-  }
   mark_quick(idle_row_name("thread_futex", IdleCondition::awake));
   add_finding("idle_exit_cost", idle_exit_cost);
   add_finding("busy_against_awake", busy_against_awake);
   return true;
 }();
 }  // namespace
+
+void add_idle_rows(const Mechanism& m) {
+  if (std::find(std::begin(kIdleRowMechanisms), std::end(kIdleRowMechanisms), m.name) == std::end(kIdleRowMechanisms)) return;
+  for (const IdleCondition condition : {IdleCondition::awake, IdleCondition::busy}) {
+    const std::string bench = idle_row_name(std::string(m.name), condition);
+    nlohmann::json params = {{"idle_state", to_string(condition)}, {"control", condition == IdleCondition::awake ? "idle" : "awake"}};
+    EntryFields fields{"switch", std::string(m.name), std::string(to_string(m.kind)), std::string(m.task), "cross_cpu",
+                       fmt::format("ns per one-way switch (a round trip is two), the CPUs {}", to_string(condition)), params};
+    add_benchmark(bench, fields, [&m, condition, bench](benchmark::State& s) { BM_IdleRow(s, m, condition, bench); });
+  }
+}
+
 }  // namespace bench_switch

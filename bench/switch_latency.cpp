@@ -21,6 +21,7 @@
 #include "measure/kernel_counters.hpp"
 #include "measure/paired_batches.hpp"
 #include "mechanisms.hpp"
+#include "idle_rows.hpp"
 #include "mechanisms/one_thread.hpp"
 #include "registry.hpp"
 #include "switch_latency.hpp"
@@ -267,6 +268,7 @@ const bool switch_latency_registered = [] {
           SwitchCase c{&m, where, Work{}, name};
           c.sample_latency = true;
           add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); });
+          if (where == PlacementKind::cross_cpu) add_idle_rows(m);  // the same row with the CPUs awake, busy
         } else {
           add_benchmark(name, fields, [reason = std::string(why_not)](benchmark::State& s) { skip(s, reason); });
         }
