@@ -213,7 +213,9 @@ std::optional<Finding> c2c_idle_exit(const nlohmann::json& doc) {
   for (std::size_t i = 0; i < idle["median_ns"].size(); ++i)
     for (std::size_t j = 0; j < idle["median_ns"][i].size(); ++j) {
       const auto& a = awake["median_ns"][i][j];
-      if (!idle["median_ns"][i][j].is_number() || !a.is_number()) continue;
+      const bool all = idle["median_ns"][i][j].is_number() && a.is_number() && idle["lo_ns"][i][j].is_number() &&
+                       idle["hi_ns"][i][j].is_number() && awake["lo_ns"][i][j].is_number() && awake["hi_ns"][i][j].is_number();
+      if (!all) continue;
       auto& v = by[c2c["relation"][i][j].get<std::string>()];
       v[0].push_back(idle["median_ns"][i][j]), v[1].push_back(a);
       v[2].push_back(idle["lo_ns"][i][j].get<double>() - awake["hi_ns"][i][j].get<double>());

@@ -168,7 +168,11 @@ std::string idle_row_name(const std::string& mechanism, IdleCondition condition)
   return fmt::format("switch/{}/cross_cpu/idle:{}", mechanism, to_string(condition));
 }
 
-double idle_rows_field(const nlohmann::json& entry, const char* name) { return entry.value(name, NAN); }
+// A counter of an aggregate entry, NaN where absent or null (an interval of too few pairs is null).
+double idle_rows_field(const nlohmann::json& entry, const char* name) {
+  const auto it = entry.find(name);
+  return it != entry.end() && it->is_number() ? it->get<double>() : NAN;
+}
 
 // The idle exit per mechanism: idle − awake per pair of batches (the medians over the repetitions
 // of each repetition's paired median and its 95 % interval), and its share of the idle figure.
@@ -189,6 +193,11 @@ std::optional<Finding> idle_exit_cost(const nlohmann::json& doc) {
       parts.push_back(part + fmt::format("no idle exit to measure: the idle batches' CPUs entered idle states {:.2f} times per "
                                          "switch (other tasks kept them busy)", idle_entries));
       names.push_back(row);
+      continue;
+    }
+    if (std::isnan(lo) || std::isnan(hi)) {
+      resolved = false;
+      parts.push_back(part + "the exit has no interval (too few pairs of batches)"), names.push_back(row);
       continue;
     }
     const bool r = lo > 0 || hi < 0;
@@ -219,6 +228,10 @@ std::optional<Finding> busy_against_awake(const nlohmann::json& doc) {
     resolved = resolved && r;
     std::string part = fmt::format("{} cross_cpu {:.0f} ns per switch busy against {:.0f} ns awake", mechanism, idle_rows_field(*b, "real_time"),
                                    idle_rows_field(*b, "control_ns_per_switch"));
+    if (std::isnan(lo) || std::isnan(hi)) {
+      parts.push_back(part + ", the difference has no interval (too few pairs of batches)"), names.push_back(row);
+      continue;
+    }
     part += r ? fmt::format(", busy − awake {:+.0f} ns (95 % interval {:+.0f} to {:+.0f})", d, lo, hi)
               : fmt::format(", the difference not resolved (its interval {:+.0f} to {:+.0f} ns holds 0)", lo, hi);
     parts.push_back(part), names.push_back(row);

@@ -2,7 +2,8 @@
 `idle` (as configured: the plain cross_cpu row), `awake` (polling only, the PM QoS latency request held
 at 0) and `busy` (a SCHED_IDLE spinner the woken task preempts) — one group of bars per mechanism,
 each bar labelled with its deep idle-state entries per switch, the proof of the state it claims."""
-from .common import Chart, NoData, fmt_ns, legend_outside, need, new_figure, number, params, points, real_time_ns
+from .common import (Chart, NoData, fmt_ns, legend_outside, need, new_figure, number, params, points, real_time_ns,
+                     ticker)
 
 STATES = ("idle", "awake", "busy")
 STATE_COLOUR = {"idle": "#c0392b", "awake": "#2471a3", "busy": "#7f8c8d"}
@@ -72,6 +73,7 @@ def draw(runs, args):
     ax.set_xticks(range(len(mechanisms)), [f"{m} · cross_cpu" for m in mechanisms])
     ax.set_ylabel("ns per one-way switch")
     ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(ticker().FuncFormatter(lambda v, _: fmt_ns(v)))
     legend_outside(ax)
     reading = ("The same cross-CPU handoff with the partner's CPU left to its idle governor (idle), kept polling by "
                "the PM QoS latency request (awake), and running a lowest-priority spinner (busy): the gap between "
