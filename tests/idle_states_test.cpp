@@ -16,6 +16,7 @@
 #include <system_error>
 #include <thread>
 
+#include "binary.hpp"
 #include "measure/affinity.hpp"
 #include "measure/idle_control.hpp"
 #include "measure/idle_states.hpp"
@@ -283,6 +284,29 @@ bool eventually(F done) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!done() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return done();
+}
+
+// The whole program: a run measuring `awake` (the request held at 0 in its timed batches), stopped
+// by SIGINT, exits with 130 and leaves no request behind. Another run may hold one at the same time
+// (ctest -j2 and quick_run): released means that within 20 s a reading shows none in force, which a
+// request left behind would never let happen.
+TEST(LatencyRequestOnTheMachine, ARunStoppedBySigintLeavesNoRequest) {
+  static constexpr std::int32_t kNone = 2000000000;  // the device's reading when nobody holds a request
+  SKIP_UNLESS_REQUEST_IS_OURS();
+  const std::string json = fs::temp_directory_path() / ("bs_idle_sigint_" + std::to_string(getpid()) + ".json");
+  testing_binary::Binary bin({"--benchmark_filter=^switch/thread_futex/cross_cpu/idle:awake(/|$)", "--benchmark_repetitions=1",
+                              "--benchmark_min_time=5", "--json", json});
+  const auto held = [] { return request_in_force() == 0; };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+  while (!held() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(held()) << "the awake row never held the request within 40 s";
+  kill(bin.pid(), SIGINT);
+  const testing_binary::Outcome o = bin.finish(30);
+  std::error_code ec;
+  fs::remove(json, ec);
+  ASSERT_FALSE(o.timed_out) << "still running 30 s after SIGINT";
+  EXPECT_EQ(o.exit_code, 128 + SIGINT) << o.err;
+  EXPECT_TRUE(eventually([] { return request_in_force() == kNone; })) << "a latency request is still in force";
 }
 
 TEST(IdleSpinners, SpinOnTheirCpusOnlyWhenAsked) {
