@@ -236,7 +236,8 @@ std::optional<Finding> cross_against_same_cpu(const nlohmann::json& doc) {
                                           : "idle as configured (its exit from idle included; the awake row was not measured)",
                                  c->median, 100 * c->relative(), r.value, 100 * r.spread, s->median);
   const auto& virt = doc["context"]["bench_switch"].value("virtualization", nlohmann::json::object());
-  if (virt.value("hypervisor", nlohmann::json()) == true)  // null where the architecture cannot tell
+  // Kept awake, the vCPU polls instead of halting: no exit through the host is left to mention.
+  if (!on_awake && virt.value("hypervisor", nlohmann::json()) == true)  // null where the architecture cannot tell
     text += fmt::format("; this machine is a guest of {} (CPUID): an idle vCPU halts and the host must wake it, which "
                         "the cross-CPU figure includes and the futex does not cause", virt.value("vendor", "a hypervisor"));
   if (!r.resolved) text += " — not resolved: the two are within their spread of each other";
