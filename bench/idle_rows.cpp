@@ -31,48 +31,9 @@ namespace {
 // Two mechanisms (a thread's futex, a process's pipe) on the one cross-CPU placement of every
 // machine: 4 rows of paired batches, about 2 s of the default run (docs/METHODOLOGY.md's budget).
 constexpr const char* kIdleRowMechanisms[] = {"thread_futex", "process_pipe"};
-// An awake batch must not enter a deep state: the request was not in force if it did. The switch
-// of the request between batches costs each CPU about one entry per batch (thousands of switches).
-constexpr double kAwakeDeepEntriesAllowed = 0.01;
 // A handoff to a waiting partner on an idle CPU enters an idle state at least once per switch (the
 // waiter's CPU, each way); far fewer says the CPUs were kept busy by other tasks.
 constexpr double kIdleEntriesExpected = 0.5;
-
-// The kernel's idle counts on the pair's CPUs read at the start of every batch: BM_Switch calls
-// hold_default before each batch and once more after the last (before its probe), so each interval
-// between two calls is one batch. The first interval (from before the calibration to the first
-// batch) is left out: its switches are not counted.
-class IdleBatchLedger {
- public:
-  struct Bucket {
-    IdleUse use;
-    double wall_ns = 0;
-    int batches = 0;
-  };
-  explicit IdleBatchLedger(std::vector<int> cpus) : cpus_(std::move(cpus)) {}
-  void at_batch_start(bool control) {
-    IdleCounts now = read_idle_counts("", cpus_);
-    const std::uint64_t t = now_ns();
-    if (calls_ >= 2) {
-      Bucket& b = previous_control_ ? control_ : timed_;
-      b.use.add(previous_, now);
-      b.wall_ns += static_cast<double>(t - previous_ns_);
-      ++b.batches;
-    }
-    previous_ = std::move(now), previous_ns_ = t, previous_control_ = control, ++calls_;
-  }
-  const Bucket& timed() const { return timed_; }
-  const Bucket& control() const { return control_; }
-  std::size_t cpus() const { return cpus_.size(); }
-
- private:
-  std::vector<int> cpus_;
-  IdleCounts previous_;
-  std::uint64_t previous_ns_ = 0;
-  bool previous_control_ = false;
-  int calls_ = 0;
-  Bucket timed_, control_;
-};
 
 // Entries per switch (all, deep, each state) and each state's share of the CPUs' time in the batches.
 void add_idle_counters(benchmark::UserCounters& c, const std::string& prefix, const IdleBatchLedger::Bucket& b,
@@ -126,7 +87,7 @@ void BM_IdleRow(benchmark::State& state, const Mechanism& m, IdleCondition condi
   } catch (const PinRefused& e) {
     return skip(state, e.what());
   }
-  IdleBatchLedger ledger(cpus);
+  IdleBatchLedger ledger("", cpus);
   SwitchCase sc{&m, PlacementKind::cross_cpu, Work{}, key};
   sc.hold_default = [&](Handoff&, bool control) {
     ledger.at_batch_start(control);
@@ -151,10 +112,7 @@ void BM_IdleRow(benchmark::State& state, const Mechanism& m, IdleCondition condi
   if (condition == IdleCondition::awake) {
     rename_difference(c, "idle_exit", -1);
     const double deep = c["deep_idle_entries_per_switch"];
-    if (deep > kAwakeDeepEntriesAllowed)
-      fail_mid_loop(state, 0, key, fmt::format("the awake batches entered deep idle states {:.3f} times per switch (at most {} "
-                                               "allowed): the CPU latency request did not keep the CPUs polling", deep,
-                                               kAwakeDeepEntriesAllowed), true);
+    if (const std::string failed = awake_not_held(deep); !failed.empty()) fail_mid_loop(state, 0, key, failed, true);
   } else {
     rename_difference(c, "busy_minus_awake", 1);
     // About 1: every spinner started in every busy batch (and in the calibration before them).

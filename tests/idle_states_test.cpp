@@ -144,6 +144,36 @@ TEST(IdleStates, UseBetweenTwoReadingsCountsEntriesTimeAndDeepEntries) {
   EXPECT_EQ(idle_counter_name("C1E"), "c1e");
 }
 
+// Each interval between two readings goes to the batch it began; the first (the calibration) to none.
+TEST(IdleStates, TheLedgerGivesEachBatchItsOwnEntries) {
+  Tree t;
+  t.driver("haltpoll", "haltpoll");
+  int poll = 0, halt = 0;
+  const auto after = [&](int more_poll, int more_halt) {
+    poll += more_poll, halt += more_halt;
+    for (int cpu : {0, 1}) t.state(cpu, 0, "POLL", 0, 0, 0, poll, poll), t.state(cpu, 1, "haltpoll idle", 1, 1, 0, halt, halt);
+  };
+  after(0, 0);
+  IdleBatchLedger ledger(t.root(), {0, 1});
+  ledger.at_batch_start(false);  // before the calibration
+  after(1000, 1000);
+  ledger.at_batch_start(true);   // a control batch (idle)
+  after(0, 7);
+  ledger.at_batch_start(false);  // a timed batch (awake)
+  after(5, 0);
+  ledger.at_batch_start(true);   // another control batch
+  after(1, 3);
+  ledger.at_batch_start(false);  // the probe after the last batch
+  after(100, 100);               // the counted pass: no batch
+  EXPECT_EQ(ledger.control().batches, 2);
+  EXPECT_EQ(ledger.timed().batches, 1);
+  EXPECT_EQ(ledger.control().use.deep_entries, 2u * (7 + 3));
+  EXPECT_EQ(ledger.control().use.entries.at("POLL"), 2u * 1);
+  EXPECT_EQ(ledger.timed().use.deep_entries, 0u);
+  EXPECT_EQ(ledger.timed().use.entries.at("POLL"), 2u * 5);
+  EXPECT_EQ(ledger.timed().use.time_us.at("POLL"), 2u * 5);
+}
+
 TEST(IdleStates, EverySkipMessageNamesWhatIsMissing) {
   EXPECT_EQ(awake_unavailable("", "/dev/cpu_dma_latency", 0), "");
   const std::string none = awake_unavailable("no cpuidle driver (x)", "/dev/cpu_dma_latency", 0);
@@ -153,6 +183,9 @@ TEST(IdleStates, EverySkipMessageNamesWhatIsMissing) {
   EXPECT_NE(missing.find("/dev/cpu_dma_latency does not exist"), std::string::npos) << missing;
   const std::string refused = awake_unavailable("", "/dev/cpu_dma_latency", EACCES);
   EXPECT_NE(refused.find("cannot be opened for writing (Permission denied"), std::string::npos) << refused;
+  EXPECT_EQ(awake_not_held(0.0), "");
+  EXPECT_EQ(awake_not_held(kAwakeDeepEntriesAllowed), "");
+  EXPECT_NE(awake_not_held(0.5).find("entered deep idle states 0.500 times per switch"), std::string::npos);
   const std::string busy = busy_refused(EPERM);
   EXPECT_EQ(busy.rfind("skipped: busy needs", 0), 0u);
   EXPECT_NE(busy.find("SCHED_IDLE"), std::string::npos);

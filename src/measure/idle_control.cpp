@@ -62,6 +62,12 @@ std::string awake_unavailable(const std::string& driver_absent, const std::strin
   return "";
 }
 
+std::string awake_not_held(double per_switch) {
+  if (!(per_switch > kAwakeDeepEntriesAllowed)) return "";
+  return fmt::format("the awake batches entered deep idle states {:.3f} times per switch (at most {} allowed): the CPU "
+                     "latency request did not keep the CPUs polling", per_switch, kAwakeDeepEntriesAllowed);
+}
+
 std::string busy_refused(int error) {
   return fmt::format("skipped: busy needs a background thread of the lowest class (SCHED_IDLE), and the kernel "
                      "refused it ({})", std::strerror(error));

@@ -74,6 +74,12 @@ class IdleSpinners {
   std::vector<std::thread> threads_;
 };
 
+// An awake batch must not enter a deep state: the request was not in force if it did. Switching the
+// request between batches costs each CPU about one entry per batch (of thousands of switches).
+inline constexpr double kAwakeDeepEntriesAllowed = 0.01;
+// The failure of an awake row whose batches entered deep states `per_switch` times per switch, or "".
+std::string awake_not_held(double per_switch);
+
 // The message of a state that cannot be had, as a skip says it.
 std::string busy_refused(int error);
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 
+#include "measure/clock.hpp"
 #include "measure/system_info.hpp"
 
 namespace bench_switch {
@@ -129,6 +130,18 @@ void IdleUse::add(const IdleCounts& before, const IdleCounts& after) {
       time_us[after.names[k]] += grew(before.time_us[c][k], after.time_us[c][k]);
       if (after.names[k] != "POLL") deep_entries += n;
     }
+}
+
+void IdleBatchLedger::at_batch_start(bool control) {
+  IdleCounts now = read_idle_counts(root_, cpus_);
+  const std::uint64_t t = now_ns();
+  if (calls_ >= 2) {
+    Bucket& b = previous_control_ ? control_ : timed_;
+    b.use.add(previous_, now);
+    b.wall_ns += static_cast<double>(t - previous_ns_);
+    ++b.batches;
+  }
+  previous_ = std::move(now), previous_ns_ = t, previous_control_ = control, ++calls_;
 }
 
 std::string idle_counter_name(const std::string& state) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bench_switch {
@@ -59,6 +60,33 @@ struct IdleUse {
   std::map<std::string, std::uint64_t> entries, time_us;
   std::uint64_t deep_entries = 0;  // entries into any state but POLL
   void add(const IdleCounts& before, const IdleCounts& after);
+};
+
+// The idle counts read at the start of every batch of a paired loop and once after the last, each
+// interval between two readings going to the state of the batch it began (timed or control). The
+// first interval (from before a calibration to the first batch) is left out: its switches are not
+// counted. BM_Switch calls hold_default exactly so (bench/idle_rows.cpp).
+class IdleBatchLedger {
+ public:
+  struct Bucket {
+    IdleUse use;
+    double wall_ns = 0;
+    int batches = 0;
+  };
+  IdleBatchLedger(std::string root, std::vector<int> cpus) : root_(std::move(root)), cpus_(std::move(cpus)) {}
+  void at_batch_start(bool control);
+  const Bucket& timed() const { return timed_; }
+  const Bucket& control() const { return control_; }
+  std::size_t cpus() const { return cpus_.size(); }
+
+ private:
+  std::string root_;
+  std::vector<int> cpus_;
+  IdleCounts previous_;
+  std::uint64_t previous_ns_ = 0;
+  bool previous_control_ = false;
+  int calls_ = 0;
+  Bucket timed_, control_;
 };
 
 // A state's name as a counter's: lower case, anything but letters and digits as '_' ("haltpoll_idle").
