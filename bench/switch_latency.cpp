@@ -249,7 +249,10 @@ const bool switch_latency_registered = [] {
   add_finding("kernel_against_fiber", kernel_against_fiber);
   add_finding("cross_against_same_cpu", cross_against_same_cpu);
   describe_family("switch", {"ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",
-                             {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"}}});
+                             {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"},
+                              // the idle rows' proof and difference (bench/idle_rows.cpp): absent elsewhere
+                              {"deep_idle_entries_per_switch", "deep/sw"}, {"control_deep_idle_entries_per_switch", "control deep/sw"},
+                              {"idle_exit_ns", "idle exit ns"}, {"busy_minus_awake_ns", "busy-awake ns"}}});
   // Grouped by placement, nearest first (the console, the JSON and the charts keep this order), and
   // within a placement in the order of the mechanism list.
   std::vector<PlacementKind> order = preemptive_placements();
