@@ -8,10 +8,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
 #include "experiments/core_to_core.hpp"
+#include "measure/idle_control.hpp"
+#include "measure/idle_states.hpp"
 #include "measure/paired_batches.hpp"
 #include "measure/placement_pairs.hpp"
 #include "registry.hpp"
@@ -33,9 +36,21 @@ std::string check_c2c_cpus(const std::string& spec) {
 namespace {
 constexpr const char* kCarriers[] = {"thread_spin", "thread_futex"};
 
-// The matrices measured in this run, by mechanism, for the summary.
-std::map<std::string, C2cMatrix>& measured() {
-  static std::map<std::string, C2cMatrix> m;
+// The futex matrix again with the CPUs awake and busy (measure/idle_control.hpp): the wake-up's
+// target CPU leaving its idle state is most of a cross-CPU futex figure on a guest. Each of the two
+// gets a tenth of the budget (the round robin over relations samples every relation alike); on a
+// machine of a few CPUs they take milliseconds.
+constexpr const char* kC2cIdleCarrier = "thread_futex";
+constexpr double kC2cIdleBudgetShare = 0.1;
+
+// A matrix measured in this run, for the summary: its carrier's key in summaries.c2c.carriers
+// ("futex", "futex_awake"), by benchmark name.
+struct MeasuredMatrix {
+  std::string mechanism, carrier;
+  C2cMatrix matrix;
+};
+std::map<std::string, MeasuredMatrix>& measured() {
+  static std::map<std::string, MeasuredMatrix> m;
   return m;
 }
 
@@ -44,16 +59,35 @@ bool measures_one_cpu(const Mechanism& m) {
                      [](const auto& p) { return p.first == PlacementKind::same_cpu && p.second.empty(); });
 }
 
-void BM_C2c(benchmark::State& state, const Mechanism& m) {
+void BM_C2c(benchmark::State& state, const Mechanism& m, IdleCondition condition, const std::string& bench) {
   std::string error;
   const Topology* t = machine_topology(&error);
   if (t == nullptr) return skip(state, "skipped: " + error);
   const std::vector<int> cpus = c2c_cpus(*t, c2c_settings().cpus, error);
   if (cpus.size() < 2) return skip(state, fmt::format("skipped: the matrix needs two CPUs, --c2c-cpus={} gives {}", c2c_settings().cpus, cpus.size()));
   const auto order = c2c_pair_order(*t, cpus, measures_one_cpu(m));
+  // awake: the request for the whole matrix; busy: a spinner on each cell's CPUs while it is measured.
+  LatencyRequest request(latency_device(""));
+  C2cCellGuard guard;
+  double budget = c2c_settings().budget_s / std::size(kCarriers);
+  if (condition != IdleCondition::idle) {
+    budget = c2c_settings().budget_s * kC2cIdleBudgetShare;
+    const std::string device = latency_device("");
+    if (condition == IdleCondition::awake) {
+      const std::string why = awake_unavailable(read_idle_facts("", cpus).absent, device, try_latency_device(device));
+      if (!why.empty()) return skip(state, why);
+      request.hold(0);
+    } else {
+      guard = [](int a, int b) -> std::shared_ptr<void> {
+        auto spinners = std::make_shared<IdleSpinners>(a == b ? std::vector<int>{a} : std::vector<int>{a, b});
+        spinners->spin();
+        return spinners;
+      };
+    }
+  }
   C2cMatrix matrix;
   for (auto _ : state) {
-    matrix = measure_c2c(m, cpus, order, c2c_settings().budget_s / std::size(kCarriers));
+    matrix = measure_c2c(m, cpus, order, budget, guard);
     std::vector<double> cells;
     for (const auto& row : matrix.cells)
       for (const auto& cell : row)
@@ -62,16 +96,21 @@ void BM_C2c(benchmark::State& state, const Mechanism& m) {
     // The entry's figure: the median cell (the summary holds them all).
     state.SetIterationTime(median_interval(cells).median * 1e-9);
   }
-  double ksw = 0;
+  request.release();
+  double ksw = 0, deep = 0;
   for (const auto& row : matrix.cells)
     for (const auto& cell : row)
-      if (cell) ksw += cell->kernel_switches_per_switch;
+      if (cell) ksw += cell->kernel_switches_per_switch, deep += cell->deep_idle_entries_per_switch;
   auto& c = state.counters;
+  const double pairs = static_cast<double>(matrix.pairs_measured);
   c["pairs_total"] = static_cast<double>(matrix.pairs_total);
-  c["pairs_measured"] = static_cast<double>(matrix.pairs_measured);
+  c["pairs_measured"] = pairs;
   c["matrix_s"] = matrix.elapsed_s;
-  c["kernel_switches_per_switch"] = ksw / static_cast<double>(matrix.pairs_measured);
-  measured()[std::string(m.name)] = std::move(matrix);
+  c["kernel_switches_per_switch"] = ksw / pairs;
+  if (!std::isnan(deep)) c["deep_idle_entries_per_switch"] = deep / pairs;
+  std::string carrier = std::string(m.name).substr(std::string(m.name).find('_') + 1);
+  if (condition != IdleCondition::idle) carrier.append("_").append(to_string(condition));
+  measured()[bench] = {std::string(m.name), carrier, std::move(matrix)};
 }
 
 nlohmann::json matrix_of(const C2cMatrix& m, double C2cCell::*field) {
@@ -89,7 +128,7 @@ nlohmann::json c2c_summary(const nlohmann::json&) {
   if (measured().empty()) return nullptr;
   const Topology* t = machine_topology();
   nlohmann::json out;
-  const C2cMatrix& any = measured().begin()->second;
+  const C2cMatrix& any = measured().begin()->second.matrix;
   nlohmann::json cpus = nlohmann::json::array(), relation = nlohmann::json::array();
   for (const int a : any.cpus) {
     const CpuPlace p = t->place(a);
@@ -105,13 +144,18 @@ nlohmann::json c2c_summary(const nlohmann::json&) {
   out["budget_s"] = c2c_settings().budget_s;
   double elapsed = 0;
   std::size_t total = 0, done = 0;
-  for (const auto& [name, m] : measured()) {
-    const std::string carrier = name.substr(name.find('_') + 1);
-    nlohmann::json& entry = out["carriers"][carrier];
+  for (const auto& [bench, measured_matrix] : measured()) {
+    const C2cMatrix& m = measured_matrix.matrix;
+    const std::string& name = measured_matrix.mechanism;
+    nlohmann::json& entry = out["carriers"][measured_matrix.carrier];
     entry["mechanism"] = name;
+    entry["benchmark"] = bench;
     entry["what"] = fmt::format("{}: ns per one-way handoff, measuring task on the row's CPU, partner on the column's; "
                                 "each pair measured once (median of {} batches, interval [lo, hi])",
                                 find_mechanism(name)->summary, kC2cCellBatches);
+    const auto state = measured_matrix.carrier.substr(measured_matrix.carrier.rfind('_') + 1);
+    entry["idle_state"] = state == "awake" || state == "busy" ? state : "idle";
+    entry["deep_idle_entries_per_switch"] = matrix_of(m, &C2cCell::deep_idle_entries_per_switch);
     entry["unit"] = "ns per one-way handoff";
     entry["median_ns"] = matrix_of(m, &C2cCell::median_ns);
     entry["lo_ns"] = matrix_of(m, &C2cCell::lo_ns);
@@ -147,7 +191,7 @@ std::optional<Finding> c2c_by_relation(const nlohmann::json& doc) {
     std::string joined;
     for (const auto& r : rel) joined += (joined.empty() ? "" : "; ") + r;
     parts.push_back(fmt::format("{}: {}", carrier, joined));
-    names.push_back(fmt::format("c2c/{}/all_pairs", m.value("mechanism", "")));
+    names.push_back(m.value("benchmark", fmt::format("c2c/{}/all_pairs", m.value("mechanism", ""))));
   }
   std::string text = "between CPUs, per one-way handoff, the median cell of each relation — ";
   for (std::size_t i = 0; i < parts.size(); ++i) text += (i ? "; and " : "") + parts[i];
@@ -157,19 +201,68 @@ std::optional<Finding> c2c_by_relation(const nlohmann::json& doc) {
   return Finding{text, names, true};
 }
 
+// The idle exit per relation: the futex matrix idle against awake. The two matrices are measured
+// one after the other, not interleaved: the interval is the conservative one of the cells' own
+// (the idle cells' low bounds less the awake cells' high ones, and the reverse).
+std::optional<Finding> c2c_idle_exit(const nlohmann::json& doc) {
+  const auto& c2c = doc["summaries"].value("c2c", nlohmann::json());
+  if (!c2c.is_object() || !c2c["carriers"].contains("futex") || !c2c["carriers"].contains("futex_awake")) return std::nullopt;
+  const auto& idle = c2c["carriers"]["futex"];
+  const auto& awake = c2c["carriers"]["futex_awake"];
+  std::map<std::string, std::array<std::vector<double>, 4>> by;  // idle median, awake median, idle lo − awake hi, idle hi − awake lo
+  for (std::size_t i = 0; i < idle["median_ns"].size(); ++i)
+    for (std::size_t j = 0; j < idle["median_ns"][i].size(); ++j) {
+      const auto& a = awake["median_ns"][i][j];
+      const bool all = idle["median_ns"][i][j].is_number() && a.is_number() && idle["lo_ns"][i][j].is_number() &&
+                       idle["hi_ns"][i][j].is_number() && awake["lo_ns"][i][j].is_number() && awake["hi_ns"][i][j].is_number();
+      if (!all) continue;
+      auto& v = by[c2c["relation"][i][j].get<std::string>()];
+      v[0].push_back(idle["median_ns"][i][j]), v[1].push_back(a);
+      v[2].push_back(idle["lo_ns"][i][j].get<double>() - awake["hi_ns"][i][j].get<double>());
+      v[3].push_back(idle["hi_ns"][i][j].get<double>() - awake["lo_ns"][i][j].get<double>());
+    }
+  if (by.empty()) return std::nullopt;
+  std::string text = "the futex matrix with the CPUs idle as configured against kept awake (PM QoS request 0), per relation "
+                     "(median cell; interval from the cells' own, the matrices measured one after the other): ";
+  bool resolved = true, first = true;
+  for (const auto& [relation, v] : by) {
+    const double i = median_interval(v[0]).median, a = median_interval(v[1]).median;
+    const double lo = median_interval(v[2]).median, hi = median_interval(v[3]).median;
+    const bool r = lo > 0 || hi < 0;
+    resolved = resolved && r;
+    text += fmt::format("{}{} {:.0f} ns idle, {:.0f} ns awake, ", first ? "" : "; ", relation, i, a);
+    text += r ? fmt::format("the idle exit {:.0f} ns ({:.0f}–{:.0f}), {:.0f} % of the idle cell", i - a, lo, hi, 100 * (i - a) / i)
+              : fmt::format("the idle exit not resolved ({:.0f}–{:.0f} ns holds 0)", lo, hi);
+    first = false;
+  }
+  return Finding{text, {idle.value("benchmark", ""), awake.value("benchmark", "")}, resolved};
+}
+
 const bool c2c_registered = [] {
   describe_family("c2c", {"ns per one-way handoff between two CPUs: the median cell of the all-pairs matrix (summaries.c2c)",
                           {{"pairs_measured", "pairs"}, {"kernel_switches_per_switch", "ksw"}}});
   add_summary("c2c", c2c_summary);
   add_finding("c2c_by_relation", c2c_by_relation);
+  add_finding("c2c_idle_exit", c2c_idle_exit);
   for (const char* name : kCarriers) {
     const Mechanism* m = find_mechanism(name);
     const std::string bench = fmt::format("c2c/{}/all_pairs", name);
     EntryFields fields{"c2c", name, std::string(to_string(m->kind)), std::string(m->task), "all_pairs",
-                       "ns per one-way handoff: the median over the matrix's cells (summaries.c2c holds every cell)", {}};
+                       "ns per one-way handoff: the median over the matrix's cells (summaries.c2c holds every cell)",
+                       {{"idle_state", "idle"}}};  // the CPUs as configured: see the idle:awake matrix below
     // One matrix per run: its own budget (--c2c-budget) bounds it, not Google Benchmark's minimum time.
-    add_benchmark(bench, fields, [m](benchmark::State& s) { BM_C2c(s, *m); })->Iterations(1)->Repetitions(1);
+    add_benchmark(bench, fields, [m, bench](benchmark::State& s) { BM_C2c(s, *m, IdleCondition::idle, bench); })
+        ->Iterations(1)->Repetitions(1);
     mark_quick(bench);
+  }
+  const Mechanism* futex = find_mechanism(kC2cIdleCarrier);
+  for (const IdleCondition condition : {IdleCondition::awake, IdleCondition::busy}) {
+    const std::string bench = fmt::format("c2c/{}/all_pairs/idle:{}", kC2cIdleCarrier, to_string(condition));
+    EntryFields fields{"c2c", kC2cIdleCarrier, std::string(to_string(futex->kind)), std::string(futex->task), "all_pairs",
+                       fmt::format("ns per one-way handoff, the CPUs {}: the median over the matrix's cells", to_string(condition)),
+                       {{"idle_state", to_string(condition)}}};
+    add_benchmark(bench, fields, [futex, condition, bench](benchmark::State& s) { BM_C2c(s, *futex, condition, bench); })
+        ->Iterations(1)->Repetitions(1);
   }
   return true;
 }();

@@ -16,6 +16,7 @@ CHART_MODULES = (
     "latency",
     "batch_means",
     "c2c",
+    "idle_states",
 )
 
 CHARTS = tuple(importlib.import_module(f"{__name__}.{module}").CHART for module in CHART_MODULES)

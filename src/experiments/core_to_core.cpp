@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
 #include <sstream>
 
 #include "measure/clock.hpp"
 #include "measure/handoff_timing.hpp"
+#include "measure/idle_states.hpp"
 #include "measure/kernel_counters.hpp"
 #include "measure/paired_batches.hpp"
 #include "wait_bound.hpp"
@@ -84,6 +86,8 @@ C2cCell measure_cell(const Mechanism& m, int measuring, int partner) {
   const auto handoff = m.make(p, Work{});
   const std::uint64_t rounds = calibrate_round_trips(*handoff, kCellBatchNs);
   const TaskCounts before = read_task_counts(handoff->tasks());
+  const std::vector<int> pair_cpus = measuring == partner ? std::vector<int>{measuring} : std::vector<int>{measuring, partner};
+  const IdleCounts idle_before = read_idle_counts("", pair_cpus);
   std::vector<double> per_switch;
   std::uint64_t switches = 0;
   for (int b = 0; b < kC2cCellBatches; ++b) {
@@ -91,14 +95,18 @@ C2cCell measure_cell(const Mechanism& m, int measuring, int partner) {
     per_switch.push_back(batch.wall_ns / static_cast<double>(batch.switches));
     switches += batch.switches;
   }
+  IdleUse idle;
+  idle.add(idle_before, read_idle_counts("", pair_cpus));
   const TaskCounts kernel = read_task_counts(handoff->tasks()) - before;
   const MedianInterval mi = median_interval(per_switch);
-  return {mi.median, mi.lo, mi.hi, static_cast<double>(kernel.voluntary + kernel.involuntary) / static_cast<double>(switches)};
+  const double n = static_cast<double>(switches);
+  return {mi.median, mi.lo, mi.hi, static_cast<double>(kernel.voluntary + kernel.involuntary) / n,
+          idle_before.names.empty() ? NAN : static_cast<double>(idle.deep_entries) / n};
 }
 }  // namespace
 
 C2cMatrix measure_c2c(const Mechanism& m, const std::vector<int>& cpus, const std::vector<std::pair<int, int>>& order,
-                      double budget_s) {
+                      double budget_s, const C2cCellGuard& guard) {
   C2cMatrix out;
   out.cpus = cpus, out.budget_s = budget_s, out.pairs_total = order.size();
   out.cells.assign(cpus.size(), std::vector<std::optional<C2cCell>>(cpus.size()));
@@ -108,6 +116,7 @@ C2cMatrix measure_c2c(const Mechanism& m, const std::vector<int>& cpus, const st
   for (const auto& [a, b] : order) {
     if (elapsed() >= budget_s) break;
     try {
+      const std::shared_ptr<void> held = guard ? guard(a, b) : nullptr;
       out.cells[index(a)][index(b)] = measure_cell(m, a, b);
       ++out.pairs_measured;
     } catch (const std::exception& e) {  // PinRefused, PartnerLost: the pair is left out, and said

@@ -5,6 +5,8 @@
 // No Google Benchmark here: bench/c2c.cpp runs this for the busy-spin carrier (one cache line)
 // and the futex wake-up.
 #pragma once
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,6 +35,9 @@ inline constexpr int kC2cCellBatches = 7;
 struct C2cCell {
   double median_ns = 0, lo_ns = 0, hi_ns = 0;  // ns per one-way handoff: median of the batches, its interval
   double kernel_switches_per_switch = 0;        // the kernel's count over both tasks, per one-way handoff
+  // Entries into idle states deeper than polling on the pair's CPUs, per one-way handoff, over the
+  // cell's batches; NaN where the machine has no cpuidle counts.
+  double deep_idle_entries_per_switch = 0;
 };
 struct C2cMatrix {
   std::vector<int> cpus;
@@ -43,8 +48,12 @@ struct C2cMatrix {
   std::string failure;  // why a pair could not be measured (a pin refused, a partner lost); "" if none
 };
 
+// What keeps a cell's two CPUs in a state while the cell is measured (the `busy` idle state: a
+// spinner on each): made before the cell's handoff, dropped after it. May throw PinRefused.
+using C2cCellGuard = std::function<std::shared_ptr<void>(int measuring, int partner)>;
+
 // Measures `mechanism` between each pair of `order` until `budget_s` runs out.
 C2cMatrix measure_c2c(const Mechanism& mechanism, const std::vector<int>& cpus,
-                      const std::vector<std::pair<int, int>>& order, double budget_s);
+                      const std::vector<std::pair<int, int>>& order, double budget_s, const C2cCellGuard& guard = {});
 
 }  // namespace bench_switch

@@ -12,6 +12,7 @@
 #include "arch/current.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
+#include "measure/idle_states.hpp"
 #include "measure/xstate.hpp"
 
 namespace bench_switch {
@@ -94,7 +95,10 @@ json system_context() {
       {"cpufreq_governor", governor.empty() ? "none" : governor},
       {"virtualization", virtualization()},
       {"mitigations", files_in("/sys/devices/system/cpu/vulnerabilities")},
-      {"xsave", xsave_context()},  // CPUID leaf 0xD: what a kernel switch saves (family xstate)
+      {"xsave", xsave_context()},
+      // The CPUs' idle states and the latency request in force when the run began: a cross-CPU
+      // figure includes the partner CPU's exit from them (bench/idle_rows.cpp).
+      {"idle", to_json(read_idle_facts("", allowed_cpus()))},  // CPUID leaf 0xD: what a kernel switch saves (family xstate)
       {"fingerprint", fmt::format("{}|{}|{}", model, cpus, u.release)},
   };
 }
