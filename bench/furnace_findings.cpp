@@ -32,7 +32,7 @@ std::optional<Finding> ways_won(const nlohmann::json& doc, const char* prefix, c
       if (best.empty() || speedup.value > best_r.value) best = way, best_r = speedup;
     }
     if (best.empty()) continue;
-    f.text += fmt::format(" at K={} {} won, {:.2f}× (± {:.1f} %) one gopher{};", k, best, best_r.value, 100 * best_r.spread,
+    f.text += fmt::format(" at K={} the fastest was {}, {:.2f}× (± {:.1f} %) one gopher{};", k, best, best_r.value, 100 * best_r.spread,
                           best_r.resolved ? "" : " (not resolved from 1)");
   }
   f.text.pop_back();

@@ -121,16 +121,22 @@ func threadIDs() []int {
 	return tids
 }
 
-// residentBytes: the process's resident set now (/proc/self/statm, second field, in pages).
-func residentBytes() (int64, error) {
+// memoryNow: the process's virtual size and resident set now (/proc/self/statm, the first two
+// fields, in pages), in bytes.
+func memoryNow() (virtual, resident int64, err error) {
 	data, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	fields := strings.Fields(string(data))
 	if len(fields) < 2 {
-		return 0, fmt.Errorf("/proc/self/statm: %q", data)
+		return 0, 0, fmt.Errorf("/proc/self/statm: %q", data)
 	}
-	pages, err := strconv.ParseInt(fields[1], 10, 64)
-	return pages * int64(os.Getpagesize()), err
+	page := int64(os.Getpagesize())
+	v, err1 := strconv.ParseInt(fields[0], 10, 64)
+	r, err2 := strconv.ParseInt(fields[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("/proc/self/statm: %q", data)
+	}
+	return v * page, r * page, nil
 }
