@@ -3,6 +3,7 @@
 // the gang and an empty one; the one-CPU furnace logs one hold per book. No test asserts a timing.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 
 #include "experiments/gophers.hpp"
@@ -11,8 +12,9 @@
 namespace bench_switch {
 namespace {
 
-TEST(Gophers, EveryWayBurnsEveryBookExactlyOnce) {
-  for (const auto task : {GopherTask::threads, GopherTask::fibers}) {
+// Threads and fibers apart: TSan cannot follow a fiber's stack switch, and leaves out "Fiber" tests.
+void expect_every_book_burnt_once(GopherTask task) {
+  {
     for (const auto way : {GopherWay::one, GopherWay::shared, GopherWay::pipeline, GopherWay::independent}) {
       for (const int k : {1, 3, 8}) {
         for (const std::uint64_t books : {0u, 5u, 300u}) {
@@ -28,6 +30,9 @@ TEST(Gophers, EveryWayBurnsEveryBookExactlyOnce) {
   }
 }
 
+TEST(Gophers, ThreadsBurnEveryBookExactlyOnce) { expect_every_book_burnt_once(GopherTask::threads); }
+TEST(Gophers, FibersBurnEveryBookExactlyOnce) { expect_every_book_burnt_once(GopherTask::fibers); }
+
 TEST(Gophers, APileIsSplitByTheFurnacesShare) {
   const BookWork w = book_work(10, 10'000, 0.25);
   EXPECT_EQ(w.books, 10u);
@@ -37,9 +42,9 @@ TEST(Gophers, APileIsSplitByTheFurnacesShare) {
   EXPECT_THROW(burn_books(GopherTask::threads, GopherWay::shared, 0, w), std::invalid_argument);
 }
 
-TEST(Furnace, OneHoldPerBookOnOneCpuForEveryLock) {
+void expect_one_hold_per_book(std::initializer_list<FurnaceLock> locks) {
   const int cpu = allowed_cpus().back();
-  for (const auto lock : {FurnaceLock::mutex, FurnaceLock::spin, FurnaceLock::fiber}) {
+  for (const auto lock : locks) {
     const FurnaceMoment m = burn_on_one_cpu(lock, 4, BookWork{200, 20, 20}, cpu);
     EXPECT_EQ(m.run.books_wrong, 0u) << static_cast<int>(lock);
     EXPECT_EQ(m.run.furnace_violations, 0u) << static_cast<int>(lock);
@@ -48,6 +53,9 @@ TEST(Furnace, OneHoldPerBookOnOneCpuForEveryLock) {
     EXPECT_GE(m.stall_ns, 0);
   }
 }
+
+TEST(Furnace, ThreadsHoldItOncePerBookOnOneCpu) { expect_one_hold_per_book({FurnaceLock::mutex, FurnaceLock::spin}); }
+TEST(Furnace, FibersHoldItOncePerBookOnOneCpu) { expect_one_hold_per_book({FurnaceLock::fiber}); }
 
 }  // namespace
 }  // namespace bench_switch
