@@ -8,6 +8,8 @@ import re
 
 from .common import Chart, Drawing, NoData, number, pyplot, wants_log
 
+COLOUR_BAR_FROM = 2          # distinct measured values: below this, one colour and no colour bar
+ONE_COLOUR = "#21918c"      # viridis's middle, for a matrix of one value
 ANNOTATE_UP_TO = 16          # CPUs: beyond this a cell is too small for its value
 INTERVAL_UP_TO = 8           # CPUs: up to this, the pair's interval (lo_ns-hi_ns) under its value
 # Group boundaries, widest first: the line drawn between two neighbours is that of the widest group
@@ -93,22 +95,26 @@ def draw_heatmap(c2c, cpus, carrier, medians, title):
     info = c2c["carriers"][carrier]
     intervals = [matrix(info.get(key), n) for key in ("lo_ns", "hi_ns")] if n <= INTERVAL_UP_TO else [None]
     with_interval = all(m is not None for m in intervals)
-    ax.set_title(textwrap.fill(str(info.get('what', '')), 90) + "\nmedian per pair" + (", under it its interval lo–hi" if with_interval else "")
-                 + f", {info.get('unit', 'ns')}; hatched: not measured"
-                 f"\n{coverage(c2c, info)}", color="#444444", fontsize="small")
+    # Two short lines: what the carrier is (the entry's sentence up to its first colon; the whole
+    # sentence is in the index), then what a cell holds and how many pairs were measured.
+    ax.set_title(textwrap.shorten(str(info.get('what', '')).split(":")[0], 100) + ": median per pair"
+                 + (", its interval lo–hi under it" if with_interval else "") + f", {info.get('unit', 'ns')}"
+                 + f"\n{coverage(c2c, info)}; hatched: not measured", color="#444444", fontsize="small")
     log = wants_log(values)
     norm = (matplotlib.colors.LogNorm if log else matplotlib.colors.Normalize)(min(values), max(values))
     grid = [[math.nan if v is None else float(v) for v in row] for row in medians]
-    image = ax.imshow(grid, cmap="viridis", norm=norm, interpolation="nearest")
-    bar = fig.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label(f"{info.get('unit', 'ns')}" + (" (log scale)" if log else ""))
+    spread = len(set(values)) >= COLOUR_BAR_FROM
+    image = ax.imshow(grid, cmap="viridis" if spread else matplotlib.colors.ListedColormap([ONE_COLOUR]), norm=norm, interpolation="nearest")
+    if spread:      # a scale of one or two values would only restate the cells' own numbers
+        bar = fig.colorbar(image, ax=ax, shrink=0.8)
+        bar.set_label(f"{info.get('unit', 'ns')}" + (" (log scale)" if log else ""))
     for i, row in enumerate(medians):
         for j, v in enumerate(row):
             if v is None:
                 ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#eeeeee",
                                                           edgecolor="#aaaaaa", hatch="///", linewidth=0))
             elif n <= ANNOTATE_UP_TO:
-                light = norm(float(v)) > 0.6          # viridis is light at the top: dark text there
+                light = spread and norm(float(v)) > 0.6          # viridis is light at the top: dark text there
                 text = cell_text(float(v))
                 if with_interval and intervals[0][i][j] is not None and intervals[1][i][j] is not None:
                     text += f"\n{cell_text(float(intervals[0][i][j]))}–{cell_text(float(intervals[1][i][j]))}"
@@ -130,7 +136,8 @@ def draw_heatmap(c2c, cpus, carrier, medians, title):
     if handles:   # the core lines are white: the legend needs a background they show on
         ax.legend(handles.values(), [f"boundary between {k}s" if not k.startswith("core") else
                                      "boundary between cores" for k in handles],
-                  loc="upper left", bbox_to_anchor=(0.0, -0.08), ncol=2, facecolor="#bbbbbb")
+                  loc="upper center", bbox_to_anchor=(0.5, 0.0), borderaxespad=3.6, ncol=2,
+                  facecolor="#bbbbbb")     # below the x label, not over it
     return fig
 
 
@@ -155,7 +162,8 @@ def draw(runs, args):
             name += f"_{i + 1}" if len(with_c2c) > 1 else ""
             title = f"Core-to-core handoff latency, {carrier}" + (f" — {run.label}" if len(runs) > 1 else "")
             fig = draw_heatmap(c2c, cpus, carrier, medians, title)
-            reading = (f"The median time of one one-way {carrier} handoff from the CPU of each row to the "
+            reading = (f"{info.get('what', '')}. " if isinstance(info, dict) and info.get("what") else "")
+            reading += (f"The median time of one one-way {carrier} handoff from the CPU of each row to the "
                        "CPU of each column (OS numbers), lines where the two stop sharing a core, a "
                        "last-level cache, a package or a NUMA node; hatched pairs were not measured. The "
                        f"matrix is in {name}.csv.")

@@ -20,11 +20,14 @@ KIND_TITLE = {"preemptive": "PREEMPTIVE  (the kernel switches)",
               "cooperative": "COOPERATIVE  (user space switches)",
               "goroutine": "GOROUTINES  (user space, M:N: Go's scheduler switches)",
               "baseline": "BASELINE  (no switch)"}
-KIND_COLOUR = {"preemptive": "#c0392b", "cooperative": "#2471a3", "goroutine": "#16a085", "baseline": "#7f8c8d"}
+KIND_COLOUR = {"preemptive": "#c0392b", "cooperative": "#2471a3", "goroutine": "#00add8", "baseline": "#7f8c8d"}
 PYTHON_COLOUR = "#8e44ad"
-RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#222222", "#e377c2", "#17becf")
+# One colour per input file: none of them red, blue, Go's cyan or grey, which say preemptive, cooperative, goroutine and
+# baseline on the same charts.
+RUN_COLOURS = ("#e67e22", "#1e8449", "#222222", "#b7950b", "#e377c2", "#6e2c00", "#17a589", "#7d3c98")
 CURVE_FAMILIES = ("granularity", "footprint", "ring", "contention", "preemption_cost")
-SERIES_COLOURS = RUN_COLOURS + ("#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
+SERIES_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#222222", "#e377c2", "#17becf",
+                  "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
                                "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
 RUN_MARKERS = ("o", "s", "^", "v", "P", "X", "<", ">")
 RUN_DASHES = ("-", "--", ":", "-.")
@@ -49,7 +52,8 @@ class NoData(Exception):
 @dataclass
 class Chart:
     """One entry of the list in charts/__init__.py. `draw(runs, args)` returns (figure, reading), or,
-    when `several` (one figure per placement, per carrier), a list of Drawing named `<name>_<what>`."""
+    when `several` (one figure per placement, per carrier), a list of Drawing named `<name>_<what>`.
+    Which families a chart draws is not listed here: Run records what each chart reads (Run.read)."""
     name: str
     title: str
     draw: object
@@ -75,6 +79,8 @@ class Run:
     path: str
     data: dict
     label: str = ""
+    read: set = field(default_factory=set)      # families and summaries the chart being drawn read
+    charted: set = field(default_factory=set)   # ... and those of every chart drawn so far
 
     @property
     def context(self):
@@ -95,12 +101,14 @@ class Run:
         return "" if value is None else str(value)
 
     def summary(self, key):
+        self.read.add(key)
         summaries = self.data.get("summaries")
         value = summaries.get(key) if isinstance(summaries, dict) else None
         return value if isinstance(value, dict) else {}
 
     def entries(self, family):
         """Entries of `family` that measured (no error)."""
+        self.read.add(family)
         return [b for b in self.data["benchmarks"]
                 if b.get("family") == family and not b.get("error_occurred")]
 
@@ -318,7 +326,7 @@ def log_axis(axis, lo, hi, fmt):
     tk = ticker()
     decades = math.log10(hi / lo) if lo > 0 and hi > lo else 0
     subs = (1.0,) if decades > 2.2 else (1.0, 2.0, 5.0) if decades > 0.7 else (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
-    axis.set_major_locator(tk.LogLocator(base=10, subs=subs))
+    axis.set_major_locator(tk.LogLocator(base=10, subs=subs, numticks=99))    # every decade
     axis.set_major_formatter(tk.FuncFormatter(lambda v, _: fmt(v)))
     axis.set_minor_formatter(tk.NullFormatter())
 

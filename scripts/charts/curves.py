@@ -1,5 +1,7 @@
 """Curve charts (granularity, footprint, ring, contention): x = a parameter of the benchmark, one line
 per mechanism (and per file)."""
+import math
+
 from .common import (CURVE_FAMILIES, NoData, RUN_DASHES, RUN_MARKERS, SERIES_COLOURS, is_python,
                      legend_outside, log_axis, measured_ticks, mechanism, need, new_figure, number, param,
                      params_text, points, spread_note, ticker, value_limits, wants_log, whiskers)
@@ -36,23 +38,45 @@ def series_label(key, runs, run_index, placements, dash_value=None, dash_names=N
     return text + (f" — {runs[run_index].label}" if len(runs) > 1 else "")
 
 
-def draw_curves(ax, runs, series, keys, log_y, dash_param=None, dash_names=None, label_extra=None):
-    """One line per (series, file): colour per series, marker per file, whiskers as error bars."""
+UNRESOLVED_COLOUR = "#9a9a9a"
+
+
+def unresolved(point):
+    """A point whose interval holds 0: no figure, only its uncertainty."""
+    return point.lo is not None and point.hi is not None and point.lo <= 0 <= point.hi
+
+
+def draw_curves(ax, runs, series, keys, log_y, dash_param=None, dash_names=None, label_extra=None,
+                grey_unresolved=False, offset=None):
+    """One line per (series, file): colour per series, marker per file, whiskers as error bars. With
+    `grey_unresolved`, a point whose interval holds 0 is grey, hollow and joined to no line, so that
+    a run of them does not read as a trend. `offset(j)`: a factor on x for the j-th line drawn, so
+    that lines which coincide stay apart."""
     placements = len({k[1] for k in keys})
     colour = series_colours(runs, keys)
+    drawn = 0
     for (key, i), pts in sorted(series.items(), key=lambda kv: (keys.index(kv[0][0]), kv[0][1])):
         for dash_value, sub in split_by(pts, dash_param):
-            xs = [x for x, _ in sub]
+            shift = offset(drawn) if offset else 1.0
+            drawn += 1
+            xs = [x * shift for x, _ in sub]
             ps = [p for _, p in sub]
             style = "--" if dash_value else RUN_DASHES[i % len(RUN_DASHES)] if dash_param is None else "-"
             label = series_label(key, runs, i, placements, dash_value, dash_names)
             if label_extra:
                 label += label_extra(key, i)
             hollow = key[2] or bool(dash_value)      # Python, or the dashed half of a split
-            ax.errorbar(xs, [p.value for p in ps], yerr=whiskers(ps, log_y), color=colour[key],
-                        marker=RUN_MARKERS[i % len(RUN_MARKERS)], markersize=5.5, linestyle=style,
-                        linewidth=1.6, capsize=2.5, elinewidth=1, label=label,
+            grey = [grey_unresolved and unresolved(p) for p in ps]
+            ax.errorbar(xs, [math.nan if g else p.value for p, g in zip(ps, grey)], yerr=whiskers(ps, log_y),
+                        color=colour[key], marker=RUN_MARKERS[i % len(RUN_MARKERS)], markersize=5.5,
+                        linestyle=style, linewidth=1.6, capsize=2.5, elinewidth=1, label=label,
                         markerfacecolor="white" if hollow else colour[key])
+            if any(grey):
+                gp = [(x, p) for x, p, g in zip(xs, ps, grey) if g]
+                ax.errorbar([x for x, _ in gp], [p.value for _, p in gp], yerr=whiskers([p for _, p in gp], log_y),
+                            color=UNRESOLVED_COLOUR, marker=RUN_MARKERS[i % len(RUN_MARKERS)], markersize=5.5,
+                            linestyle="none", capsize=2.5, elinewidth=1, markerfacecolor="white",
+                            markeredgecolor=colour[key], zorder=1)     # the edge still says whose point
     return colour
 
 

@@ -1,6 +1,8 @@
 """Distribution charts (latency per placement, cooperative batch means): the `latency` histograms of
-the repetitions merged, drawn as a density (where the modes are) above the share of samples slower
-than x on a log scale (where the tail is), one line per mechanism (and per file), p50 and p99 marked.
+the repetitions merged, drawn as small multiples of the density (where the modes are, one panel per
+mechanism) above the share of samples slower than x on a log scale (where the tail is), one line per
+mechanism (and per file). The percentiles marked are those of the very samples the lines pool, and
+only where enough samples lie beyond them (SAMPLES_BEYOND).
 """
 import math
 import re
@@ -8,7 +10,7 @@ import textwrap
 from dataclasses import dataclass
 
 from .common import (RUN_DASHES, SERIES_COLOURS, fmt_count, fmt_ns, group_entries, is_python, log_axis,
-                     mechanism, number, place_legend, pyplot, rep_median)
+                     mechanism, number, place_legend, pyplot)
 
 
 @dataclass
@@ -19,8 +21,7 @@ class Distribution:
     python: bool
     buckets: list
     latency: dict          # the first repetition's `latency` field (kind, what, clock, stamp cost)
-    p50: float
-    p99: float
+    percentiles: dict      # q -> value, of the merged samples, for the q the sample count supports
 
     @property
     def samples(self):
@@ -61,11 +62,38 @@ def quantile(buckets, q):
     return buckets[-1][1]
 
 
-def median_counter(reps, name, buckets, q):
-    """The median over the repetitions of counter `name` (what bench_switch computed from every
-    sample), or the merged histogram's quantile where the repetitions lack it."""
-    given = rep_median(reps, name)
-    return given if given is not None else quantile(buckets, q)
+# A percentile is marked only when this many samples lie beyond it: the p99.9 of 128 samples is
+# their maximum, which says nothing about a 1-in-1000 event.
+SAMPLES_BEYOND = 5
+MARKED = ((0.5, "o", "p50"), (0.99, "v", "p99"), (0.999, "d", "p99.9"))
+
+
+def supported(samples, q):
+    return samples * (1 - q) >= SAMPLES_BEYOND
+
+
+def pooled_percentiles(buckets):
+    """{q: value} of the merged samples for each marked q that their count supports."""
+    total = sum(c for _, _, c in buckets)
+    return {q: quantile(buckets, q) for q, _, _ in MARKED if buckets and supported(total, q)}
+
+
+def pooled_percentile(reps, q):
+    """The q-quantile of the repetitions' samples pooled (their histograms merged), or None where
+    they carry no histogram or too few samples."""
+    return pooled_percentiles(merge_histograms(reps)).get(q)
+
+
+def unsupported_note(dists):
+    """'p99.9 not marked for 9 of 12 lines: under 5000 samples, fewer than 5 beyond it' or ''."""
+    parts = []
+    for q, _, name in MARKED:
+        missing = sum(1 for d in dists if q not in d.percentiles)
+        if missing:
+            need = SAMPLES_BEYOND / (1 - q)
+            parts.append(f"{name} not marked for {missing} of {len(dists)} lines: under {need:.0f} samples, "
+                         f"fewer than {SAMPLES_BEYOND} would lie beyond it")
+    return "; ".join(parts)
 
 
 def distributions(runs, family, latency_kind):
@@ -78,8 +106,7 @@ def distributions(runs, family, latency_kind):
             buckets = merge_histograms(reps)
             if buckets:
                 out.append(Distribution(reps[0], i, is_python(reps[0], run), buckets, reps[0]["latency"],
-                                        median_counter(reps, "latency_p50_ns", buckets, 0.5),
-                                        median_counter(reps, "latency_p99_ns", buckets, 0.99)))
+                                        pooled_percentiles(buckets)))
     return out
 
 
@@ -123,48 +150,73 @@ def slower_line(buckets):
 
 
 def line_label(d, runs, count_word):
-    text = mechanism(d.entry) + (" (py)" if d.python else "")
-    text += f" — p50 {fmt_ns(d.p50)}, p99 {fmt_ns(d.p99)}, {fmt_count(d.samples)} {count_word}"
+    text = mechanism(d.entry) + (" (py)" if d.python else "") + " —"
+    text += "".join(f" {name} {fmt_ns(d.percentiles[q])}," for q, _, name in MARKED if q in d.percentiles)
+    text += f" {fmt_count(d.samples)} {count_word}"
     return text + (f" — {runs[d.run_index].label}" if len(runs) > 1 else "")
 
 
+PANEL_COLUMNS = 4
+
+
 def draw_distributions(dists, runs, title, subtitle, value_name, mechs, count_word="samples"):
-    """The figure: density above, share slower than x below, both on one log x axis; `mechs` (sorted
-    names) gives each mechanism its colour, the same on every chart of one invocation."""
-    fig = pyplot().figure(figsize=(11, 7.6), layout="constrained")
+    """The figure: one small density panel per line (they would hide each other on one axes), above
+    the share slower than x, all on one log x axis; `mechs` (sorted names) gives each mechanism its
+    colour, the same on every chart of one invocation."""
+    dists = sorted(dists, key=lambda d: (d.python, mechanism(d.entry), d.run_index))
+    columns = min(PANEL_COLUMNS, len(dists))
+    panel_rows = -(-len(dists) // columns)
+    words = [line for part in subtitle.split("\n") for line in textwrap.wrap(part, 150)]
+    fig = pyplot().figure(figsize=(11, 0.2 * len(words) + 1.3 * panel_rows + 4.6), layout="constrained")
     fig.suptitle(title, fontweight="bold")
-    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1.15])
-    top.set_title(textwrap.fill(subtitle, 150), color="#444444", fontsize="small")
+    grid = fig.add_gridspec(panel_rows + 2, columns,
+                            height_ratios=[0.16 * len(words)] + [1] * panel_rows + [3.0])
+    heading = fig.add_subplot(grid[0, :])
+    heading.axis("off")
+    heading.text(0.5, 0.5, "\n".join(words), ha="center", va="center", color="#444444", fontsize="small")
+    bottom = fig.add_subplot(grid[panel_rows + 1, :])
+    panels = [fig.add_subplot(grid[1 + j // columns, j % columns], sharex=bottom) for j in range(len(dists))]
     handles, labels = [], []
-    for d in sorted(dists, key=lambda d: (d.python, mechanism(d.entry), d.run_index)):
+    for d, panel in zip(dists, panels):
         style = {"color": SERIES_COLOURS[mechs.index(mechanism(d.entry)) % len(SERIES_COLOURS)],
                  "linestyle": RUN_DASHES[d.run_index % len(RUN_DASHES)], "linewidth": 1.5}
-        top.plot(*density_line(d.buckets), **style)
+        panel.fill_between(*density_line(d.buckets), step=None, color=style["color"], alpha=0.25, lw=0)
+        panel.plot(*density_line(d.buckets), **style)
+        panel.set_title(mechanism(d.entry) + (" (py)" if d.python else "")
+                        + (f" — {runs[d.run_index].name}" if len(runs) > 1 else ""), fontsize=8.5, pad=2)
+        panel.set_ylim(bottom=0)
+        panel.tick_params(labelbottom=True, labelsize=7)
         line, = bottom.plot(*slower_line(d.buckets), **style)
-        for share, value, marker in ((0.5, d.p50, "o"), (0.01, d.p99, "v")):
-            bottom.plot([value], [share], marker=marker, markersize=6.5, color=style["color"],
-                        markeredgecolor="black", markeredgewidth=0.6, linestyle="none", zorder=5)
+        for q, marker, _ in MARKED:
+            if q in d.percentiles:
+                bottom.plot([d.percentiles[q]], [1 - q], marker=marker, markersize=6.5, color=style["color"],
+                            markeredgecolor="black", markeredgewidth=0.6, linestyle="none", zorder=5)
         handles.append(line)
         labels.append(line_label(d, runs, count_word))
-    lows = [d.buckets[0][0] for d in dists]
-    highs = [d.buckets[-1][1] for d in dists]
-    lo, hi = min(lows) / 1.3, max(highs) * 1.3
+    panels[0].set_ylabel("share per\ndecade", fontsize=8)
+    finish_tail_axes(bottom, dists)
+    bottom.set_xlabel(f"{value_name} (log scale); the panels above: where the samples lie, one per line")
+    place_legend(bottom, handles, labels)
+    return fig
+
+
+def finish_tail_axes(bottom, dists):
+    """x from the fastest sample to the end of the slowest line (the last sample but one of the
+    line that reaches furthest), a tick at every decade; y down to one sample of the largest count."""
+    lo = min(d.buckets[0][0] for d in dists) / 1.15
+    hi = max([slower_line(d.buckets)[0][-1] for d in dists]
+             + [v for d in dists for v in d.percentiles.values()]) * 1.15
     bottom.set_xscale("log")
     bottom.set_xlim(lo, hi)
     log_axis(bottom.xaxis, lo, hi, fmt_ns)
-    top.set_ylim(bottom=0)
-    top.set_ylabel("share of samples per decade of x")
-    smallest = min(1 / d.samples for d in dists)
     bottom.set_yscale("log")
-    bottom.set_ylim(smallest / 2, 1.5)
-    for share, name in ((0.5, "p50 (●)"), (0.01, "p99 (▼)")):
-        bottom.axhline(share, color="#777777", linestyle=":", linewidth=1)
-        bottom.annotate(name, (1, share), xycoords=("axes fraction", "data"), xytext=(-4, 3),
+    bottom.set_ylim(min(1 / d.samples for d in dists) / 2, 1.5)
+    for q, marker, name in MARKED:
+        bottom.axhline(1 - q, color="#777777", linestyle=":", linewidth=1)
+        symbol = {"o": "●", "v": "▼", "d": "◆"}[marker]
+        bottom.annotate(f"{name} ({symbol})", (1, 1 - q), xycoords=("axes fraction", "data"), xytext=(-4, 3),
                         textcoords="offset points", ha="right", fontsize=8, color="#555555")
-    bottom.set_ylabel("share of samples slower than x (log scale)")
-    bottom.set_xlabel(f"{value_name} (log scale)")
-    place_legend(bottom, handles, labels)
-    return fig
+    bottom.set_ylabel("share of samples slower than x\n(log scale)")
 
 
 def clock_note(dists):
@@ -179,8 +231,27 @@ def clock_note(dists):
 
 
 def what_note(dists):
-    """The entries' own sentence saying what one sample is, each distinct one once; the counts of
-    batches and handoffs in it (which differ from benchmark to benchmark) read "N", so that one
-    sentence stands for all of them (the JSON keeps each entry's own)."""
-    general = (re.sub(r"\b\d[\d,.]*\b", "N", str(d.latency.get("what"))) for d in dists if d.latency.get("what"))
-    return "; ".join(dict.fromkeys(general))
+    """The entries' own sentences saying what one sample is, each distinct one once; where the
+    benchmarks' counts differ (batches, handoffs), the sentence gives their range, "8" or "96–424"."""
+    ranges = {}
+    for d in dists:
+        text = str(d.latency.get("what") or "")
+        if text:
+            shape = NUMBER.sub("#", text)
+            values = [float(v.replace(",", "")) for v in NUMBER.findall(text)]
+            ranges.setdefault(shape, []).append(values)
+    return "; ".join(fill_counts(shape, seen) for shape, seen in ranges.items())
+
+
+NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
+
+
+def fill_counts(shape, seen):
+    """`shape` with each "#" replaced by the range of the values `seen` at that place."""
+    parts = shape.split("#")
+    out = parts[0]
+    for j, rest in enumerate(parts[1:]):
+        column = [values[j] for values in seen if j < len(values)]
+        low, high = min(column), max(column)
+        out += (fmt_count(low) if low == high else f"{fmt_count(low)}–{fmt_count(high)}") + rest
+    return out

@@ -1,6 +1,6 @@
 """`footprint`: the net cost of a switch against the bytes each task touches between switches."""
 from .common import Chart, NoData, counter, fmt_bytes, fmt_ns, legend_outside, need, new_figure, ticker
-from .curves import collect_series, draw_curves, finish_curve_axes, with_interval
+from .curves import UNRESOLVED_COLOUR, collect_series, draw_curves, finish_curve_axes, unresolved, with_interval
 
 
 def draw(runs, args):
@@ -13,7 +13,10 @@ def draw(runs, args):
     with_interval(series, "net_lo_ns", "net_hi_ns")
     fig, ax = new_figure(10.5, 5.6, "Switch cost when each task touches S bytes between switches",
                          "median of the repetitions; whiskers: 95 % intervals of the net, the union over the repetitions")
-    draw_curves(ax, runs, series, keys, log_y=False)
+    draw_curves(ax, runs, series, keys, log_y=False, grey_unresolved=True)
+    if any(unresolved(p) for pts in series.values() for _, p in pts):
+        ax.errorbar([], [], yerr=[], color=UNRESOLVED_COLOUR, marker="o", markerfacecolor="white", linestyle="none",
+                    label="grey: unresolved, the interval holds 0 (no line through it)")
     finish_curve_axes(ax, series, False, fmt_bytes, fmt_ns)
     ax.set_yscale("symlog", linthresh=10, linscale=0.5)
     ys = [v for pts in series.values() for _, p in pts for v in (p.value, p.lo, p.hi) if v is not None]
@@ -26,7 +29,8 @@ def draw(runs, args):
     reading = ("What a switch costs beyond the same memory accesses (both tasks' working sets, in "
                "the same order) and the same syscalls done in one task with no switch, against how "
                "much memory each task touches between switches: the switch and the cache refill it "
-               "causes. Whiskers are 95 % intervals; a net within its interval of zero is no cost.")
+               "causes. Whiskers are 95 % intervals; a point whose interval holds zero is unresolved: grey, "
+               "hollow and joined to no line.")
     return fig, reading
 
 

@@ -1,5 +1,7 @@
 """`granularity`: efficiency against the work W between switches, with the 90 % and 99 % break-even
-points and the OS time slice for scale."""
+points and the OS time slice for scale. A break-even is drawn solid only where the measured curve
+crosses it between two measured points; elsewhere the summaries' model (from the switch overhead) is
+drawn hollow and named a model."""
 import math
 import statistics
 
@@ -17,16 +19,21 @@ def draw(runs, args):
     breakeven = {(k, i): breakeven_points(runs[i], k[0], pts) for (k, i), pts in series.items()}
     fig, ax = new_figure(11, 6, "Efficiency against work per switch",
                          "share of time spent on useful work when every W ns of work is followed by a "
-                         "switch; ▲ 90 % and ★ 99 % break-even")
+                         "switch;\n▲ 90 % and ★ 99 % break-even where the measured curve crosses it; hollow: "
+                         "the model's (from the overhead), where it does not")
     colour = draw_curves(ax, runs, series, keys, log_y=False,
                          label_extra=lambda k, i: breakeven_text(breakeven[(k, i)]))
     draw_breakeven_marks(ax, breakeven, colour)
+    if any(at and not at[1] for marks in breakeven.values() for at in marks.values()):
+        ax.plot([], [], marker="*", markersize=11, color="#555555", markerfacecolor="white", markeredgewidth=1.5,
+                linestyle="none", label="hollow ▲ ★: the model's break-even, where the measured curve "
+                "does not cross")
     for level in (90, 99):
         ax.axhline(level, color="#777777", linestyle=":", linewidth=1)
         ax.annotate(f"{level} %", (0, level), xycoords=("axes fraction", "data"), xytext=(3, -9),
                     textcoords="offset points", fontsize=8, color="#555555")
-    draw_timeslice_band(ax, runs)
-    draw_timesliced_point(ax, runs)
+    band = draw_timeslice_band(ax, runs)
+    diamond = draw_timesliced_point(ax, runs)
     finish_curve_axes(ax, series, False, fmt_ns, lambda v: f"{v:.0f} %", x_measured=False)
     top = max([p.value for pts in series.values() for _, p in pts] + [100])
     ax.set_ylim(0, top * 1.02)     # efficiency is not clamped: noise can put it a little over 100 %
@@ -34,21 +41,28 @@ def draw(runs, args):
     ax.set_ylabel("efficiency: useful work / elapsed time")
     legend_outside(ax)
     reading = ("Share of time spent on useful work when every W ns of work is followed by a switch; "
-               "where a curve crosses 90 % and 99 % (marked, values in the legend) is the smallest "
-               "work item that mechanism suits, the grey band is the OS time slice for scale; the "
-               "black diamond is two CPU-bound threads the kernel time-slices: the granularity the OS "
-               "chooses, and its efficiency.")
+               "where a curve crosses 90 % and 99 % (marked solid, values in the legend) is the smallest "
+               "work item that mechanism suits; a hollow mark is the model's break-even (the overhead "
+               "per switch scaled), drawn where the measured curve does not cross that level between "
+               "two measured points"
+               + ("; the grey band is the OS time slice for scale" if band else "")
+               + ("; the black diamond is two CPU-bound threads the kernel time-slices: the granularity "
+                  "the OS chooses, and its efficiency" if diamond else "") + ".")
     return fig, reading
 
 
 def draw_timesliced_point(ax, runs):
-    """summaries.granularity_timesliced: W = the observed slice, efficiency lost to each preemption."""
+    """summaries.granularity_timesliced: W = the observed slice, efficiency lost to each preemption.
+    Whether any was drawn."""
+    drawn = False
     for run in runs:
         point = run.summary("granularity_timesliced")
         w, eff = number(point.get("W_ns")), number(point.get("efficiency"))
         if w and eff is not None:
             ax.plot([w], [eff * 100], marker="D", markersize=8, color="black", linestyle="none", zorder=6,
                     label=f"time-sliced threads (the OS's choice: {fmt_ns(w)}, {eff * 100:.1f} %)")
+            drawn = True
+    return drawn
 
 
 def efficiency_percent(entry):
@@ -57,13 +71,23 @@ def efficiency_percent(entry):
 
 
 def breakeven_points(run, mech, pts):
-    """{90: W, 99: W} from summaries.granularity_breakeven, else interpolated on the curve."""
+    """{90: (W, measured?), 99: ...}: where the measured curve crosses the level between two measured
+    points, else summaries.granularity_breakeven's model value (not measured), else None."""
     summary = run.summary("granularity_breakeven").get(mech)
     result = {}
     for level in (90, 99):
-        given = summary.get(f"efficiency_{level}_W_ns", "absent") if isinstance(summary, dict) else "absent"
-        result[level] = number(given) if given != "absent" else interpolate_crossing(pts, level)
+        measured = measured_crossing(pts, level)
+        model = number(summary.get(f"efficiency_{level}_W_ns")) if isinstance(summary, dict) else None
+        result[level] = (measured, True) if measured else (model, False) if model else None
     return result
+
+
+def measured_crossing(pts, level):
+    """The W at which the curve rises through `level` % between two measured points, or None where
+    it starts above the level or never reaches it."""
+    if not pts or pts[0][1].value >= level:
+        return None
+    return interpolate_crossing(pts, level)
 
 
 def interpolate_crossing(pts, level):
@@ -80,17 +104,25 @@ def interpolate_crossing(pts, level):
 
 
 def breakeven_text(points_at):
-    parts = [f"{level} % at {fmt_ns(w)}" if w else f"{level} % not reached"
-             for level, w in sorted(points_at.items())]
+    parts = []
+    for level, at in sorted(points_at.items()):
+        if at is None:
+            parts.append(f"{level} % not reached")
+        else:
+            parts.append(f"{level} % at {fmt_ns(at[0])}" + ("" if at[1] else " by the model, not measured"))
     return "  (" + ", ".join(parts) + ")"
 
 
 def draw_breakeven_marks(ax, breakeven, colour):
+    """Solid where measured, hollow (white face) where only the model gives the point."""
     for (key, _), at in breakeven.items():
         for level, marker, size in ((90, "^", 9), (99, "*", 13)):
             if at.get(level):
-                ax.plot([at[level]], [level], marker=marker, markersize=size, color=colour[key],
-                        markeredgecolor="black", markeredgewidth=0.6, linestyle="none", zorder=5)
+                w, measured = at[level]
+                ax.plot([w], [level], marker=marker, markersize=size, color=colour[key],
+                        markerfacecolor=colour[key] if measured else "white",
+                        markeredgecolor="black" if measured else colour[key],
+                        markeredgewidth=0.6 if measured else 1.5, linestyle="none", zorder=5)
 
 
 def observed_slice(run):
@@ -111,7 +143,7 @@ def observed_slice(run):
 
 
 def draw_timeslice_band(ax, runs):
-    """Grey band p10-p90 and a line at the median of each file's observed slice."""
+    """Grey band p10-p90 and a line at the median of each file's observed slice; whether any was drawn."""
     labelled = []
     for run in runs:
         band = observed_slice(run)
@@ -126,6 +158,7 @@ def draw_timeslice_band(ax, runs):
         ax.annotate(f"OS time slice ≈ {fmt_ns(median)}", (median, 4 + 30 * (len(labelled) - 1)), rotation=90,
                     xytext=(-4, 0), textcoords="offset points", ha="right", va="bottom", fontsize=8,
                     color="#444444")
+    return bool(labelled)
 
 
 CHART = Chart("granularity", "Efficiency against work per switch", draw)

@@ -3,7 +3,7 @@ of distance), one line per mechanism, the repetitions' histograms merged. The de
 (two where the scheduler sometimes keeps both tasks on one CPU, `unpinned`), the share slower than x
 the tail (wake-ups of an idle CPU, `cross_cpu`)."""
 from .common import Chart, Drawing, NoData, mechanism, placement_rank
-from .distribution import clock_note, distributions, draw_distributions, what_note
+from .distribution import clock_note, distributions, draw_distributions, unsupported_note, what_note
 
 
 def draw(runs, args):
@@ -16,13 +16,14 @@ def draw(runs, args):
     for placement in placements:
         here = [d for d in dists if str(d.entry.get("placement") or "none") == placement]
         title = f"One-way handoff latency, {placement}"
-        subtitle = (f"{what_note(here)};\n{clock_note(here)}; "
-                    "each line: every sample of every repetition (histograms summed per bucket)")
+        subtitle = (f"{what_note(here)}\n{clock_note(here)}; each line and its marks: every sample of every "
+                    f"repetition pooled (histograms summed per bucket)\n{unsupported_note(here)}").rstrip()
         fig = draw_distributions(here, runs, title, subtitle, "one-way latency of one handoff", mechs)
         reading = (f"How the latency of single one-way handoffs between two tasks ({placement}) is "
-                   "distributed, per mechanism: the upper panel shows where the samples lie (a peak per "
-                   "mode), the lower one the share slower than x on a log scale (the tail); ● marks the "
-                   "median (p50) and ▼ the p99, each the median over the repetitions.")
+                   "distributed, per mechanism: the small panels show where each mechanism's samples lie "
+                   "(a peak per mode), the lower one the share slower than x on a log scale (the tail); "
+                   "● marks the median (p50), ▼ the p99 and ◆ the p99.9 of the same pooled samples, each "
+                   "only where at least 5 samples lie beyond it.")
         drawings.append(Drawing(f"latency_{placement}", title, fig, reading))
     return drawings
 

@@ -16,11 +16,12 @@ class Row:
     points: dict = field(default_factory=dict)    # run index -> Point
 
 
-def collect_rows(runs, family, value, spread, force_placement=False):
-    """Rows keyed by mechanism, placement and (where they would collide) params."""
+def collect_rows(runs, family, value, spread, force_placement=False, no_placement=False):
+    """Rows keyed by mechanism, placement and (where they would collide) params; `no_placement` for
+    families whose placement tells nothing (idle tasks)."""
     per_run = [(i, run, points(run, family, value, spread)) for i, run in enumerate(runs)]
     placements = {p.entry.get("placement") for _, _, pts in per_run for p in pts}
-    with_placement = force_placement or len(placements) > 1
+    with_placement = not no_placement and (force_placement or len(placements) > 1)
     names = [(mechanism(p.entry), p.entry.get("placement")) for _, _, pts in per_run for p in pts]
     collide = len(names) != len(set(names)) * max(1, sum(1 for _, _, pts in per_run if pts))
     rows = {}
@@ -91,15 +92,27 @@ def draw_rows(ax, layout, runs, value_fmt, annotate=None, tail=None):
             ax.axhspan(y - 0.5, y + 0.5, color=KIND_COLOUR.get(item, "#999999"), alpha=0.10, lw=0)
             previous = None
             continue
-        if previous is not None and previous != item.key[1]:     # a new placement block
-            ax.axhline(y - 0.5, color="#bbbbbb", linewidth=0.8)
+        if previous != item.key[1]:     # a new placement block: a line above it, its name in words
+            if previous is not None:
+                ax.axhline(y - 0.5, color="#bbbbbb", linewidth=0.8)
+            if item.key[1] and block_size(layout, y) > 1:
+                # left, where a block's first (dearest) row leaves room; a block of one row has its
+                # placement in its own label
+                ax.annotate(placement_words(item.key[1]), (0, y - 0.5), xycoords=("axes fraction", "data"),
+                            xytext=(4, -2), textcoords="offset points", ha="left", va="top", fontsize=8,
+                            fontstyle="italic", color="#555555")
         previous = item.key[1]
         y_of[item.key] = y
         present = sorted(item.points)
         for slot, (i, p) in enumerate(sorted(item.points.items())):
             yy = y + (slot - (len(present) - 1) / 2) * offset     # centred on the row's label
-            err = whiskers([p], log=True)
             style = row_style(item, i, several)
+            if p.value <= 0:        # a log axis has no 0: the value in words at its left edge
+                ax.annotate(f"{value_fmt(p.value)} (no point: log scale)", (0, yy), xycoords=("axes fraction", "data"),
+                            xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
+                            color=style["color"])
+                continue
+            err = whiskers([p], log=True)
             ax.errorbar([p.value], [yy], xerr=err, capsize=3, elinewidth=1.2, linestyle="none", **style)
             far = tail(p) if tail else None
             if far is not None:
@@ -117,6 +130,26 @@ def draw_rows(ax, layout, runs, value_fmt, annotate=None, tail=None):
     ax.set_ylim(len(layout) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     return y_of
+
+
+def block_size(layout, y):
+    """Rows from layout[y] on that share its placement (and kind)."""
+    placement, n = layout[y][1].key[1], 0
+    while y + n < len(layout) and layout[y + n][0] == "row" and layout[y + n][1].key[1] == placement:
+        n += 1
+    return n
+
+
+PLACEMENT_WORDS = {"same_cpu": "both tasks pinned to one CPU", "smt_sibling": "on two SMT siblings of one core",
+                   "cross_cpu": "on two CPUs", "cross_llc": "on two CPUs that share no last-level cache",
+                   "cross_package": "on two packages", "cross_numa": "on two NUMA nodes",
+                   "unpinned": "where the scheduler puts them", "one_thread": "both in one thread"}
+
+
+def placement_words(placement):
+    """'same_cpu: both tasks pinned to one CPU'."""
+    words = PLACEMENT_WORDS.get(placement)
+    return f"{placement}: {words}" if words else str(placement)
 
 
 TAIL_STYLE = {"marker": "v", "markersize": 6, "markeredgecolor": "black", "markeredgewidth": 0.5,
@@ -143,17 +176,17 @@ def rows_legend(ax, runs, layout, extra=()):
         handles += [Line2D([], [], color=RUN_COLOURS[i % len(RUN_COLOURS)], marker="o", linestyle="none",
                            label=run.label) for i, run in enumerate(runs) if i in present]
     if any(r.python for r in rows):
-        handles.append(Line2D([], [], color="#333333" if len(runs) > 1 else PYTHON_COLOUR, marker="D",
+        handles.append(Line2D([], [], color="#999999" if len(runs) > 1 else PYTHON_COLOUR, marker="D",
                               markerfacecolor="white", linestyle="none", label="Python mechanism (py)"))
         if not all(r.python for r in rows):
-            handles.append(Line2D([], [], color="#333333", marker="o", linestyle="none", label="C++ mechanism"))
+            handles.append(Line2D([], [], color="#999999", marker="o", linestyle="none", label="C++ mechanism"))
     handles += extra
     if handles:     # rows run from dear (top right) to cheap (bottom left): bottom right is free
         ax.legend(handles=handles, loc="lower right")
 
 
 def rows_height(layout, runs):
-    return 1.9 + 0.30 * len(layout) * (1 + 0.25 * (len(runs) - 1))
+    return 1.9 + 0.22 * len(layout) * (1 + 0.25 * (len(runs) - 1))
 
 
 def merge_rows(first, second):

@@ -2,8 +2,16 @@
 its settings advertise."""
 import math
 
-from .common import (Chart, NoData, RUN_COLOURS, RUN_MARKERS, counter, fmt_count, fmt_ns, log_axis, need,
-                     number, param, points, pyplot, value_limits)
+from .common import (Chart, NoData, RUN_MARKERS, counter, fmt_count, fmt_ns, log_axis, need, number, param,
+                     points, pyplot, ticker, value_limits)
+
+# Series colours here: none red or blue (preemptive and cooperative elsewhere); the kernel's own figures
+# (advertised, predicted, the tick) are black and grey.
+SERIES_COLOURS = ("#e67e22", "#1e8449", "#7d3c98", "#17a589", "#b7950b", "#6e2c00")
+# The settings summaries.timeslice_observed.advertised names, in words.
+ADVERTISED_WORDS = {"sched_rr_get_interval_rr_ns": "SCHED_RR interval the kernel reports",
+                    "sched_rr_get_interval_normal_ns": "normal-policy interval the kernel reports",
+                    "sched_rr_timeslice_ms": "SCHED_RR time-slice setting"}
 
 
 def draw(runs, args):
@@ -22,20 +30,29 @@ def draw(runs, args):
         raise NoData("the 'timeslice' benchmarks carry no slice_median_ns / gap_median_ns counters")
     values = [v for ax in axes for line in ax.get_lines() for v in line.get_ydata() if v > 0]
     advertised = advertised_values(runs)
-    values += list(advertised.values())
+    tick = scheduler_tick(runs)
+    values += list(advertised.values()) + ([tick] if tick else [])
     lo, hi = value_limits(values, pad=2)
     for ax in axes:
         ax.set_yscale("log")
         ax.set_ylim(lo, hi)
         log_axis(ax.yaxis, lo, hi, fmt_ns)
+        if tick:        # the slices are whole ticks: mark the tick itself on the axis
+            ax.axhline(tick, color="#888888", linestyle=":", linewidth=1, zorder=0)
+            ticks = [t for t in ax.get_yticks() if lo <= t <= hi and abs(math.log(t / tick)) > 0.15]
+            ax.yaxis.set_major_locator(ticker().FixedLocator(sorted(ticks + [tick])))
+            if ax is axes[0]:
+                ax.annotate(f"one scheduler tick ({fmt_ns(tick)})", (1, tick), xycoords=("axes fraction", "data"),
+                            xytext=(-4, 3), textcoords="offset points", ha="right", fontsize=8, color="#555555")
         ax.set_xlabel("K = busy tasks sharing one CPU")
         draw_advertised(ax, advertised, labels=ax is axes[1])
     axes[0].set_ylabel("time (log scale); whiskers: p10 – p90")
     combined_legend(axes, panels["legend"], advertised)
     reading = ("How long a busy task really runs before the kernel preempts it (left) and how long it "
                "then waits (right), per number K of busy tasks on one CPU: dot = median, whiskers = "
-               "p10 – p90, dashed lines and black dashes = what the kernel's settings advertise, red crosses = "
-               "the slice they predict; 'outside' = share of the window in which no busy task ran.")
+               "p10 – p90, dashed lines and black dashes = what the kernel's settings advertise, black crosses = "
+               "the slice they predict, the dotted line one scheduler tick (1/HZ); 'outside' = share of the "
+               "window in which no busy task ran.")
     return fig, reading
 
 
@@ -64,7 +81,7 @@ def draw_slice_panel(ax, runs, quantity, title):
     kinds = sorted({key[:2] for key in series})
     for j, (key, rows) in enumerate(sorted(series.items())):
         task, policy, i = key
-        colour = RUN_COLOURS[kinds.index(key[:2]) % len(RUN_COLOURS)]
+        colour = SERIES_COLOURS[kinds.index(key[:2]) % len(SERIES_COLOURS)]
         xs = [ks.index(r[0]) + (j - (len(series) - 1) / 2) * width for r in sorted(rows)]
         rows = sorted(rows)
         err = [[max(r[1] - (r[2] or r[1]), 0) for r in rows], [max((r[3] or r[1]) - r[1], 0) for r in rows]]
@@ -75,11 +92,11 @@ def draw_slice_panel(ax, runs, quantity, title):
             adv = [(x, r[4]) for x, r in zip(xs, rows) if r[4]]
             ax.plot([x for x, _ in adv], [a for _, a in adv], linestyle="none", marker="_", markersize=16,
                     markeredgewidth=2.2, color="black",
-                    label="advertised_ns (kernel setting)" if j == 0 else None)
+                    label="what the kernel's settings advertise" if j == 0 else None)
             predicted = [(x, r[5]) for x, r in zip(xs, rows) if r[5]]
             ax.plot([x for x, _ in predicted], [v for _, v in predicted], linestyle="none", marker="x",
-                    markersize=9, markeredgewidth=1.8, color="#d62728",
-                    label="predicted slice (kernel settings, rule in summaries)" if j == 0 else None)
+                    markersize=9, markeredgewidth=1.8, color="#222222",
+                    label="the slice those settings predict" if j == 0 else None)
             for x, r in zip(xs, rows):
                 if r[6] is not None:
                     ax.annotate(f"outside\n{r[6] * 100:.1f} %", (x, r[1]), xytext=(0, -22), textcoords="offset points", ha="center",
@@ -101,6 +118,28 @@ def advertised_values(runs):
             if ns:
                 out.setdefault(str(name), ns)
     return out
+
+
+def scheduler_tick(runs):
+    """One scheduler tick in ns (1/HZ from summaries.timeslice_observed.scheduler_facts), or None."""
+    for run in runs:
+        facts = run.summary("timeslice_observed").get("scheduler_facts")
+        hz = facts.get("hz") if isinstance(facts, dict) else None
+        value = number(hz.get("value")) if isinstance(hz, dict) else None
+        if value and value > 0:
+            return 1e9 / value
+    return None
+
+
+def advertised_words(name):
+    """A setting's name in words: ADVERTISED_WORDS, else the name without its unit, spaced."""
+    words = ADVERTISED_WORDS.get(str(name))
+    if words:
+        return words
+    stem = str(name)
+    for suffix in ("_ns", "_us", "_ms", "_s"):
+        stem = stem.removesuffix(suffix)
+    return stem.replace("_", " ")
 
 
 def as_ns(name, value):
@@ -134,7 +173,7 @@ def draw_advertised(ax, advertised, labels):
     for ns, names in sorted(by_value.items()):
         ax.axhline(ns, color="#333333", linestyle="--", linewidth=0.9, zorder=0)
         if labels:
-            ax.annotate(f"{' = '.join(sorted(names))} = {fmt_ns(ns)}", (1, ns), xycoords=("axes fraction", "data"),
+            ax.annotate(f"{' = '.join(sorted(map(advertised_words, names)))} = {fmt_ns(ns)}", (1, ns), xycoords=("axes fraction", "data"),
                         xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
                         fontsize=8, color="#333333")
 

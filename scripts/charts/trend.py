@@ -35,11 +35,17 @@ def draw(runs, args):
     if not keys:
         raise NoData(f"no switch benchmark matches --trend {args.trend!r}")
     ordered = sorted(runs, key=run_order)
-    fig, ax = new_figure(11, 5.8, "Switch cost over time", "files ordered by context.date; median, "
-                         "whiskers as in the cost chart")
+    dated = all(parse_date(r.context.get("date")) for r in ordered)
+    at = [parse_date(r.context.get("date")).timestamp() / 86400 for r in ordered] if dated else \
+        list(range(len(ordered)))
+    fig, ax = new_figure(11, 5.8, "Switch cost over time",
+                         ("x: each file's context.date, to scale" if dated else
+                          "files in order, evenly spaced (not every file has a context.date)")
+                         + "; median, whiskers as in the cost chart; under each file its git revision")
     values = []
     for j, key in enumerate(keys):
         xs, pts, python = trend_series(ordered, key, args.whiskers)
+        xs = [at[x] for x in xs]
         values += [v for p in pts for v in (p.value, p.lo, p.hi) if v]
         ax.errorbar(xs, [p.value for p in pts], yerr=whiskers(pts, True), marker="D" if python else "o",
                     markerfacecolor="white" if python else None, capsize=3, linewidth=1.6,
@@ -49,12 +55,14 @@ def draw(runs, args):
     ax.set_yscale("log")
     ax.set_ylim(lo, hi)
     log_axis(ax.yaxis, lo, hi, fmt_ns)
-    ax.set_xticks(range(len(ordered)), [trend_tick(r) for r in ordered], fontsize=8)
-    ax.set_xlim(-0.5, len(ordered) - 0.5)
+    span = (max(at) - min(at)) or 1.0
+    ax.set_xticks(at, staggered([trend_tick(r) for r in ordered], at, span), fontsize=8)
+    ax.set_xlim(min(at) - 0.06 * span, max(at) + 0.06 * span)
     ax.set_ylabel("time of one one-way switch (log scale)")
     legend_outside(ax)
-    reading = ("The chosen switch benchmarks (--trend) in each file, oldest file left: a step up is a "
-               "regression or a different machine/kernel (named under each point).")
+    reading = ("The chosen switch benchmarks (--trend) in each file, at each file's date (to scale), "
+               "oldest left: a step up is a regression or a different machine, kernel or revision (named "
+               "under each point with its git revision).")
     return fig, reading
 
 
@@ -76,10 +84,27 @@ def run_order(run):
     return (date is None, date.timestamp() if date else 0, run.name)
 
 
+def staggered(labels, at, span):
+    """Labels of files closer than a tenth of the span pushed below their neighbour's, not over it."""
+    out = []
+    for j, label in enumerate(labels):
+        close = j > 0 and at[j] - at[j - 1] < 0.1 * span
+        out.append("\n" * (out[-1].count("\n") + 2) + label if close else label)
+    return out
+
+
 def trend_tick(run):
     language = "python" if run.bs.get("language") == "python" else ""
+    revision = run.fact("git_revision")
     return "\n".join(x for x in (short_date(run.context.get("date")), run.fact("host_name"),
-                                 run.fact("kernel_release"), language) if x)
+                                 run.fact("kernel_release"), short_revision(revision), language) if x)
+
+
+def short_revision(revision):
+    """The first 12 characters of a git hash, '-dirty' kept."""
+    dirty = revision.endswith("-dirty")
+    base = revision.removesuffix("-dirty")
+    return base[:12] + ("-dirty" if dirty else "")
 
 
 CHART = Chart("trend", "Switch cost over time", draw)

@@ -6,6 +6,7 @@ plot.py keeps as text (svg.fonttype none).
 """
 import importlib.util
 import json
+import math
 import pathlib
 import re
 import subprocess
@@ -92,9 +93,27 @@ def test_overhead_flags_kernel_switch_counts_that_contradict_the_kind(single):
     out, _ = single
     text = svg_text(out / "overhead.svg")
     flagged = {line.split()[-2] for line in text.splitlines() if line.endswith("(!)")}
-    # fixture: thread_condvar same_cpu has k=1.84 (preemptive same_cpu should be ~1), boost_fiber k=0.08
-    assert flagged == {"k=1.84", "k=0.08"}, flagged
-    assert "1.4 µs   k=0.97" in text        # thread_futex same_cpu: value and k, not flagged
+    # fixture: thread_condvar same_cpu has k=1.9 (preemptive same_cpu should be ~1), boost_fiber k=0.08
+    assert flagged == {"k=1.90", "k=0.08"}, flagged
+    assert "1.4 µs   k=1.00" in text        # thread_futex same_cpu: value and k, not flagged
+
+
+def test_overhead_k_is_the_medians_not_the_first_repetitions(single):
+    """Every k= beside a row is its benchmark's median kernel_switches_per_switch."""
+    out, _ = single
+    text = svg_text(out / "overhead.svg")
+    data = bsjson.load(FULL)
+    checked = 0
+    for median in medians(FULL, "switch"):
+        first = next(b for b in data["benchmarks"] if b.get("run_name") == median["run_name"]
+                     and b.get("run_type") == "iteration")
+        k, k0 = median["kernel_switches_per_switch"], first["kernel_switches_per_switch"]
+        assert re.search(rf"\bk={k:.2f}\b", text), (median["run_name"], k)
+        if f"{k:.2f}" != f"{k0:.2f}":
+            checked += 1
+            row = f"{common.fmt_ns(median['real_time'])}   k="
+            assert f"{row}{k0:.2f}" not in text, (median["run_name"], "k from repetition 0")
+    assert checked, "the fixture must hold repetitions whose k differs from the median's"
 
 
 def test_kernel_switch_note_rules():
@@ -105,6 +124,7 @@ def test_kernel_switch_note_rules():
     assert note("preemptive", "same_cpu", 1.31) and note("preemptive", "same_cpu", 0.69)
     assert not note("preemptive", "same_cpu", 1.2) and not note("preemptive", "cross_cpu", 0.2)
     assert note("baseline", "one_thread", 0.5)
+    assert note("preemptive", "cross_cpu", 0.0), "a preemptive row with no kernel switch, at any placement"
 
 
 def test_python_mechanisms_are_marked_from_the_file_context(tmp_path):
@@ -118,10 +138,51 @@ def test_python_mechanisms_are_marked_from_the_file_context(tmp_path):
 def test_granularity_marks_breakeven_and_timeslice(single):
     out, _ = single
     text = svg_text(out / "granularity.svg")
-    assert "thread_futex  (90 % at 12.6 µs, 99 % at 139 µs)" in text        # from summaries
-    assert "process_pipe  (90 % at 20.7 µs, 99 % not reached)" in text      # null in summaries
-    assert re.search(r"fcontext_fiber  \(90 % at 4\d\.\d ns, 99 % at 5\d\d ns\)", text), text  # interpolated
+    # measured crossings, not the summaries' model (12.6 µs and 139 µs for thread_futex)
+    assert "thread_futex  (90 % at 13.9 µs, 99 % at 159 µs)" in text
+    assert re.search(r"fcontext_fiber  \(90 % at 4\d\.\d ns, 99 % at 5\d\d ns\)", text), text
     assert "OS time slice ≈ 2.8 ms" in text
+    assert "black diamond" not in granularity_reading(), "the caption names no mark the chart lacks"
+
+
+def granularity_reading():
+    run = plot.load_runs([str(FULL)])
+    with common.pyplot().rc_context(common.RC):
+        fig, reading = granularity.draw(run, plot.parse_args([str(FULL)]))
+    common.pyplot().close(fig)
+    return reading
+
+
+def curve_at(pts, w):
+    """The measured curve at w, linear in log W between the two measured points around it."""
+    for (x0, p0), (x1, p1) in zip(pts, pts[1:]):
+        if x0 <= w <= x1:
+            return p0.value + (p1.value - p0.value) * math.log(w / x0) / math.log(x1 / x0)
+    return None
+
+
+def test_granularity_solid_marks_sit_on_the_measured_curve():
+    """A solid break-even mark is where its curve crosses the level; where the curve does not cross
+    it between two measured points, only the model's mark is drawn, and it is named a model."""
+    (run,) = plot.load_runs([str(FULL)])
+    series, _ = granularity.collect_series([run], "granularity", "W_ns", granularity.efficiency_percent, "minmax")
+    solid = model = 0
+    for (key, _), pts in series.items():
+        for level, at in granularity.breakeven_points(run, key[0], pts).items():
+            if at is None:
+                assert max(p.value for _, p in pts) < level or pts[0][1].value >= level
+            elif at[1]:
+                solid += 1
+                assert curve_at(pts, at[0]) == pytest.approx(level, abs=1e-6), (key, level)
+            else:
+                model += 1
+                assert curve_at(pts, at[0]) is None or pts[0][1].value >= level or \
+                    max(p.value for _, p in pts) < level, (key, level, "a model drawn where the curve crosses")
+    assert solid >= 3
+    starts_above = [(10.0, common.Point({}, 95.0)), (100.0, common.Point({}, 99.5))]
+    assert granularity.measured_crossing(starts_above, 90) is None, "left of the first point: not measured"
+    assert granularity.breakeven_text({90: (8.0, False), 99: None}) == \
+        "  (90 % at 8 ns by the model, not measured, 99 % not reached)"
 
 
 def test_interpolated_breakeven():
@@ -135,8 +196,9 @@ def test_interpolated_breakeven():
 def test_timeslices_show_advertised_values(single):
     out, _ = single
     text = svg_text(out / "timeslices.svg")
-    assert "sched_rr_timeslice_ms = 100 ms" in text and "sched_base_slice_ns = 3 ms" in text
-    assert "advertised_ns (kernel setting)" in text
+    assert "SCHED_RR time-slice setting = 100 ms" in text and "sched base slice = 3 ms" in text
+    assert "_ns" not in text and "_ms" not in text, "settings are named in words, not identifiers"
+    assert "what the kernel's settings advertise" in text
     assert "thread SCHED_RR" in text and "thread normal" in text
 
 
@@ -213,7 +275,7 @@ def test_index_files_describe_every_chart_and_machine(several):
     readings = [line for line in md.splitlines() if line.endswith(".svg))")]
     assert len(readings) == len(SINGLE_CHARTS) + 1
     assert not re.search(r"(src|href)=\"https?:", page), "index.html must not fetch anything"
-    assert "BM_Spawn/vfork skipped: vfork is not available" in md
+    assert re.search(r"^- 2 benchmarks skipped: vfork is not available \(.*BM_Spawn/vfork", md, re.M)
 
 
 @pytest.mark.parametrize("make_input, expected", [
@@ -306,3 +368,23 @@ def test_every_chart_module_is_in_the_list_under_its_own_name():
     modules = {p.stem for p in (SCRIPT.parent / "charts").glob("*.py")} - helpers
     assert modules == set(charts.CHART_MODULES)
     assert [c.name for c in charts.CHARTS] == list(charts.CHART_MODULES)
+
+
+def test_unresolved_points_are_grey_with_their_interval_and_on_no_line():
+    """A point whose interval holds 0 keeps its interval, turns grey and breaks its line, so that a run
+    of them does not read as a trend."""
+    from charts import curves
+    key = ("fcontext_fiber", "one_thread", False, "")
+    pts = [(1024.0, common.Point({}, 5.0, 4.0, 6.0)), (4096.0, common.Point({}, -2.0, -9.0, 3.0)),
+           (16384.0, common.Point({}, 7.0, 6.0, 8.0))]
+    runs = [common.Run("x.json", {"benchmarks": []})]
+    plt = common.pyplot()
+    fig, ax = common.new_figure(6, 4, "t")
+    curves.draw_curves(ax, runs, {(key, 0): pts}, [key], log_y=False, grey_unresolved=True)
+    coloured = [line for line in ax.get_lines() if len(line.get_xdata()) == 3]
+    assert coloured and math.isnan(coloured[0].get_ydata()[1]), "the line must not pass through it"
+    grey = {(x, y) for line in ax.get_lines() if line.get_color() == curves.UNRESOLVED_COLOUR
+            for x, y in zip(line.get_xdata(), line.get_ydata())}
+    # the marker, and the caps of its whole interval, all grey; nothing else
+    assert grey == {(4096.0, -2.0), (4096.0, -9.0), (4096.0, 3.0)}, grey
+    plt.close(fig)

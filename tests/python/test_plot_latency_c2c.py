@@ -6,6 +6,7 @@ Each chart is drawn as a user draws it (plot.py in a subprocess) and read back f
 the files written; the pieces that decide what is drawn (merging, ordering, CSV) are also called
 directly. Nothing here depends on how fast the machine is.
 """
+import html
 import json
 import re
 
@@ -46,9 +47,10 @@ def test_latency_charts_say_what_was_timed_and_mark_p50_p99(drawn):
     text = svg_text(out / "latency_cross_cpu.svg")
     assert "One-way handoff latency, cross_cpu" in text
     assert "one handoff, from the waker's stamp" in text and "clock tsc" in text
+    assert "over 8 stamped batches of 32–25000 handoffs" in text, "the counts, as a range"
     assert "p50 (●)" in text and "p99 (▼)" in text
-    for mech in ("thread_futex", "process_pipe"):
-        assert re.search(rf"{mech} — p50 [\d.]+ µs, p99 [\d.]+ µs, \d+ samples", text), mech
+    assert re.search(r"thread_futex — p50 [\d.]+ µs, p99 [\d.]+ µs, p99\.9 [\d.]+ µs, \d+ samples", text)
+    assert re.search(r"process_pipe — p50 [\d.]+ µs, p99 [\d.]+ µs, 76\d samples", text), "no p99.9 of 766"
     assert "thread_asio" not in text                      # a same_cpu row only
     assert "thread_asio" in svg_text(out / "latency_same_cpu.svg")
 
@@ -57,7 +59,7 @@ def test_batch_means_are_labelled_as_such(drawn):
     out, _ = drawn
     text = svg_text(out / "batch_means.svg")
     assert "Per-batch mean switch time" in text and "NOT single switches" in text
-    assert re.search(r"asio_coroutine — p50 [\d.]+ ns, p99 [\d.]+ ns, 12000 batches", text)
+    assert re.search(r"asio_coroutine — p50 [\d.]+ ns, p99 [\d.]+ ns, p99\.9 [\d.]+ ns, 12000 batches", text)
     assert "py_asyncio" not in text                       # Python rows carry no histogram
     assert "thread_futex" not in text                     # one-way samples are not batch means
 
@@ -81,7 +83,7 @@ def test_distributions_merge_the_repetitions_not_the_aggregates():
     (d,) = [d for d in distribution.distributions([run], "switch", "one_way_sample")
             if d.entry["placement"] == "unpinned"]
     assert d.samples == sum(c for r in reps for _, _, c in r["latency"]["histogram"])
-    assert d.p99 == median["latency_p99_ns"]          # the median over the repetitions, as given
+    assert d.percentiles[0.99] == distribution.quantile(distribution.merge_histograms(reps), 0.99)
 
 
 def test_the_density_keeps_both_modes_of_unpinned():
@@ -215,3 +217,94 @@ def test_several_files_one_line_per_file_and_one_heatmap_each(tmp_path):
     assert {p.name for p in tmp_path.glob("c2c_*.csv")} == {"c2c_spin_1.csv", "c2c_futex_1.csv",
                                                             "c2c_spin_2.csv", "c2c_futex_2.csv"}
     assert "— delta" in svg_text(tmp_path / "c2c_spin_1.svg")
+
+
+# ---- every mark agrees with the data it sits on; no placeholders; every family accounted for; the
+# index opens with the answer
+
+def share_above(buckets, value):
+    """(lowest, highest) share of the samples that can lie above `value`, from whole buckets."""
+    total = sum(c for _, _, c in buckets)
+    surely = sum(c for lo, _, c in buckets if lo >= value)
+    maybe = sum(c for _, hi, c in buckets if hi > value)
+    return surely / total, maybe / total
+
+
+def test_percentile_marks_come_from_the_pooled_samples_of_their_line():
+    """Each ● ▼ ◆ sits where its own line (every repetition's samples pooled) crosses its share, and is
+    drawn only where at least SAMPLES_BEYOND samples lie beyond it."""
+    dists = distribution.distributions([load(LATENCY)], "switch", "one_way_sample") + \
+        distribution.distributions([load(LATENCY)], "switch", "batch_mean")
+    skipped = 0
+    for d in dists:
+        for q, _, name in distribution.MARKED:
+            if q not in d.percentiles:
+                assert d.samples * (1 - q) < distribution.SAMPLES_BEYOND, (mechanism_of(d), name)
+                skipped += 1
+                continue
+            low, high = share_above(d.buckets, d.percentiles[q])
+            assert low <= 1 - q <= high, (mechanism_of(d), name, d.percentiles[q], low, high)
+    assert skipped, "the fixture holds a line too short for a p99.9"
+
+
+def mechanism_of(d):
+    return f"{d.entry['mechanism']} · {d.entry['placement']}"
+
+
+def test_overhead_p99_is_the_latency_charts_p99(drawn):
+    """The ▼ beside a row of the cost chart is the p99 of the same pooled samples as its latency line."""
+    out, _ = drawn
+    text = svg_text(out / "overhead.svg")
+    for d in distribution.distributions([load(LATENCY)], "switch", "one_way_sample"):
+        if 0.99 in d.percentiles:
+            assert f"p99 {common.fmt_ns(d.percentiles[0.99])}" in text, mechanism_of(d)
+
+
+def test_an_unsupported_percentile_is_not_drawn_and_the_chart_says_so(drawn):
+    out, _ = drawn
+    text = svg_text(out / "latency_cross_cpu.svg")
+    assert "p99.9 not marked for 1 of 2 lines: under 5000 samples" in text.replace("\n", " ")
+
+
+def test_no_placeholder_in_any_title_and_the_machine_in_every_one(drawn):
+    """A subtitle says the counts it stands for; an "N" is only ever a quantity with its value or
+    meaning beside it ("N = tasks ...")."""
+    out, _ = drawn
+    svgs = sorted(out.glob("*.svg"))
+    assert len(svgs) >= len(NEW_CHARTS)
+    for svg in svgs:
+        text = svg_text(svg)
+        assert not re.search(r"\bN\b(?!\s*=)", text), (svg.name, re.findall(r".{30}\bN\b(?!\s*=).{30}", text))
+        assert "Example 9000, 8 CPUs" in text, (svg.name, "the machine is named in the title")
+
+
+def test_every_family_of_the_input_is_charted_or_named_with_its_reason(drawn):
+    out, _ = drawn
+    md = (out / "index.md").read_text(encoding="utf-8")
+    notes = md[md.index("## Notes"):]
+    families = {b.get("family") for b in load(LATENCY).data["benchmarks"]} - {None}
+    assert {"switch", "c2c", "fpenv"} <= families
+    assert re.search(r"^- fpenv \(1 entries\): no chart draws this family", notes, re.M)
+    for family in families - {"fpenv"}:
+        assert not re.search(rf"^- {family} \(", notes, re.M), f"{family} is charted, yet named as not"
+    assert "c2c benchmarks are in the input but no chart draws them" not in md
+
+
+def test_the_index_opens_with_the_findings_then_the_contents(drawn):
+    out, _ = drawn
+    findings = [f["text"] for f in load(LATENCY).data["summaries"]["findings"]]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    body = page[page.index("<body>"):]
+    first_image = body.index("<img")
+    for text in findings:
+        assert html.escape(text) in body[:first_image], text
+    assert body.index("Findings") < body.index("Contents") < first_image
+    assert "(unresolved)" in body[:first_image]
+    md = (out / "index.md").read_text(encoding="utf-8")
+    assert md.index("## Findings") < md.index("## Contents") < md.index("![")
+    assert all(text in md[:md.index("![")] for text in findings)
+
+
+def test_file_colours_are_not_kind_colours():
+    kind = {c.lower() for c in common.KIND_COLOUR.values()} | {"#d62728", "#1f77b4", "#c0392b", "#2471a3"}
+    assert not kind & {c.lower() for c in common.RUN_COLOURS}
