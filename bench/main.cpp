@@ -28,6 +28,7 @@
 #include "measure/affinity.hpp"
 #include "measure/system_info.hpp"
 #include "c2c.hpp"
+#include "go_suite.hpp"
 #include "measure/placement_pairs.hpp"
 #include "measure/topology.hpp"
 #include "output_file.hpp"
@@ -58,6 +59,8 @@ options:
                      short minimum times: about 15 s, for CI (docs/CI.md)
   --with-python      also run scripts/bench_python.py (asyncio, threads, processes in Python) and
                      merge its results into the same file (docs/PYTHON.md)
+  --with-go          also run bench_go (goroutines, Go's preemption, the gophers) and merge its
+                     results (docs/GO.md); skipped, with the reason, when the build had no Go
   --topology[=DESCRIPTION]
                      print what each allowed CPU shares (core, last-level cache, package, NUMA
                      node, CPU kind, from hwloc) and the pair of CPUs each placement would use
@@ -92,6 +95,7 @@ struct Options {
   bool list_only = false;  // --benchmark_list_tests: names only, nothing measured or written
   bool quick = false;
   bool with_python = false;
+  bool with_go = false;
   bool topology = false;        // --topology: print and exit
   std::string synthetic;        // --topology=DESCRIPTION
   std::string c2c_cpus;         // --c2c-cpus
@@ -126,6 +130,8 @@ Options parse_options(int argc, char** argv) {
       o.quick = true;
     } else if (a == "--with-python") {
       o.with_python = true;
+    } else if (a == "--with-go") {
+      o.with_go = true;
     } else if (a == "--count-instructions") {
       if (i + 2 >= argc) usage_error("--count-instructions needs a mechanism and a number of round trips");
       o.count_mechanism = argv[++i];
@@ -348,6 +354,7 @@ int main(int argc, char** argv) {
   if (!options.list_only)
     for (const std::string& w : bench_switch::startup_warnings()) bench_switch::warn_once(w);
   const json python = options.with_python ? run_python_suite(options.quick, json_on_stdout) : json();
+  const json go = options.with_go ? bench_switch::run_go_suite(options.quick, json_on_stdout) : json();
 
   std::string command;
   for (int i = 0; i < argc; ++i) {
@@ -405,6 +412,7 @@ int main(int argc, char** argv) {
     for (const json& entry : python["benchmarks"]) doc["benchmarks"].push_back(entry);
     doc["context"]["bench_switch"]["python"] = python["context"].value("bench_switch", json::object());
   }
+  if (options.with_go) bench_switch::merge_go_suite(doc, go);
   // After the merge: a finding may set a C++ figure beside a Python one (Asio against asyncio).
   doc["summaries"]["findings"] = bench_switch::findings(doc);
   print_findings(console, doc["summaries"]["findings"]);

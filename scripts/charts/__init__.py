@@ -12,6 +12,7 @@ CHART_MODULES = (
     "spawn",
     "memory",
     "contention",
+    "gophers",
     "trend",
     "latency",
     "batch_means",

@@ -12,17 +12,18 @@ from dataclasses import dataclass, field
 
 import bsjson
 
-KIND_ORDER = ("preemptive", "cooperative", "baseline")
+KIND_ORDER = ("preemptive", "cooperative", "goroutine", "baseline")
 # Placements in order of distance between the two tasks (issue 11), the scheduler's choice after them.
 PLACEMENT_ORDER = ("same_cpu", "smt_sibling", "cross_cpu", "cross_llc", "cross_package", "cross_numa",
                    "unpinned", "one_thread")
 KIND_TITLE = {"preemptive": "PREEMPTIVE  (the kernel switches)",
               "cooperative": "COOPERATIVE  (user space switches)",
+              "goroutine": "GOROUTINES  (user space, M:N: Go's scheduler switches)",
               "baseline": "BASELINE  (no switch)"}
-KIND_COLOUR = {"preemptive": "#c0392b", "cooperative": "#2471a3", "baseline": "#7f8c8d"}
+KIND_COLOUR = {"preemptive": "#c0392b", "cooperative": "#2471a3", "goroutine": "#00add8", "baseline": "#7f8c8d"}
 PYTHON_COLOUR = "#8e44ad"
-# One colour per input file: none of them red, blue or grey, which say preemptive, cooperative and
-# baseline on the same charts.
+# One colour per input file: none of them red, blue, Go's cyan or grey, which say preemptive,
+# cooperative, goroutine and baseline on the same charts.
 RUN_COLOURS = ("#e67e22", "#1e8449", "#222222", "#b7950b", "#e377c2", "#6e2c00", "#17a589", "#7d3c98")
 CURVE_FAMILIES = ("granularity", "footprint", "ring", "contention", "preemption_cost")
 SERIES_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#222222", "#e377c2", "#17becf",

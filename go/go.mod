@@ -1,0 +1,3 @@
+module bench_switch/go
+
+go 1.19
