@@ -20,10 +20,11 @@
 
 namespace bench_switch {
 
-// Hops of the walk between two clock reads, and the stop that is a span. The threshold lies above
-// a step's worst case (4 misses to memory with a page walk each, under ~2 µs on the reference VMs)
-// and below the tick's own span, so the control sees its ticks.
-inline constexpr std::uint64_t kRefillHopsPerRead = 4;
+// Hops of the walk between two clock reads, and the stop that is a span. 8 hops keep the clock
+// read (~20 ns) to a few ns a hop; the threshold lies above a step's worst case (8 misses to
+// memory, ~1.2 µs) and below the tick's own span (~5-20 µs in a KVM guest), so the control sees
+// its ticks.
+inline constexpr std::uint64_t kRefillHopsPerRead = 8;
 inline constexpr std::uint64_t kRefillGapNs = 3'000;
 
 struct RefillConfig {
