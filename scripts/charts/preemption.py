@@ -4,7 +4,7 @@ involuntary_switch, per K and task kind) and a lone task's tick, each as the sha
 than x. Right, the refill per preemption against the working set S, with its interval; points whose
 interval reaches zero are grey and hollow (unresolved), never left out, never a bare whisker."""
 from .common import (RUN_DASHES, SERIES_COLOURS, Chart, NoData, bytes_axis, fmt_count, fmt_ns, log_axis, number,
-                     param, place_legend, pyplot, ticker)
+                     need, param, place_legend, pyplot, ticker)
 from .distribution import distributions, slower_line
 
 UNRESOLVED_GREY = "#9a9a9a"
@@ -90,6 +90,7 @@ def draw_refill(ax, runs):
 
 
 def draw(runs, args):
+    need(runs, "involuntary_switch")
     events = event_distributions(runs)
     if not events and not any(refill_points(run) for run in runs):
         raise NoData("no measured 'involuntary_switch' benchmarks (handover histograms or refill points)")
