@@ -41,8 +41,11 @@ double involuntary_tick_period_ns() {
   return period;
 }
 
-// An interval is narrow enough when the median's farther end lies within 20 % of it.
-bool narrow(const MedianInterval& m) { return m.has_interval() && std::max(m.hi - m.median, m.median - m.lo) < 0.2 * m.median; }
+// Resolved: a 95 % interval (6 spans or more; below that it is only [min, max]) whose farther end
+// lies within 20 % of the median.
+bool narrow(const MedianInterval& m) {
+  return m.coverage >= 0.95 && std::max(m.hi - m.median, m.median - m.lo) < 0.2 * m.median;
+}
 
 void set_span_counters(benchmark::UserCounters& c, const char* prefix, const SpanFigures& f) {
   const std::string p = prefix;
@@ -114,11 +117,12 @@ void BM_Refill(benchmark::State& state, RefillConfig config) {
   }
   if (!r.error.empty()) return;
   auto& c = state.counters;
-  c["excess_ns"] = r.excess_ns.median;
+  // Absent rather than NaN where there is no sample or no steady rate (docs/JSON.md).
+  if (r.samples > 0) c["excess_ns"] = r.excess_ns.median;
   if (r.excess_ns.has_interval()) c["excess_lo_ns"] = r.excess_ns.lo, c["excess_hi_ns"] = r.excess_ns.hi;
   c["resumptions"] = static_cast<double>(r.resumptions);
   c["samples"] = static_cast<double>(r.samples);
-  c["steady_pass_ns"] = r.steady_pass_ns;
+  if (std::isfinite(r.steady_pass_ns)) c["steady_pass_ns"] = r.steady_pass_ns;
   c["loop_step_ns"] = r.loop_step_ns;
   c["involuntary_switches"] = static_cast<double>(r.counts.involuntary);
 }

@@ -137,6 +137,10 @@ json involuntary_summary(const json& benchmarks) {
   return out;
 }
 
+std::string size_text(double bytes) {
+  return bytes >= 1 << 20 ? fmt::format("{:.0f} MiB", bytes / (1 << 20)) : fmt::format("{:.0f} KiB", bytes / 1024);
+}
+
 std::string involuntary_us(double ns) { return std::isfinite(ns) ? fmt::format("{:.1f} µs", ns / 1e3) : "n/a"; }
 
 std::string median_text(const json& s, const char* p50 = "p50_ns", const char* lo = "p50_lo_ns", const char* hi = "p50_hi_ns") {
@@ -145,14 +149,14 @@ std::string median_text(const json& s, const char* p50 = "p50_ns", const char* l
   return fmt::format("{} [{:.1f}, {:.1f}]", involuntary_us(m), s[lo].get<double>() / 1e3, s[hi].get<double>() / 1e3);
 }
 
-const json& involuntary_part(const json& doc, const char* key) {
-  static const json none = json::object();
-  const json& s = doc["summaries"].value("involuntary_switch", json::object());
-  return s.contains(key) ? s[key] : none;
+// A copy: value() gives a temporary, and a reference into it would outlive it.
+json involuntary_part(const json& doc, const char* key) {
+  const json s = doc["summaries"].value("involuntary_switch", json::object());
+  return s.contains(key) ? s[key] : json::object();
 }
 
 std::optional<Finding> direct_finding(const json& doc) {
-  const json& rows = involuntary_part(doc, "direct");
+  const json rows = involuntary_part(doc, "direct");
   if (!rows.is_array() || rows.empty()) return std::nullopt;
   std::string list;
   std::vector<std::string> names;
@@ -160,13 +164,15 @@ std::optional<Finding> direct_finding(const json& doc) {
   for (const auto& r : rows) {
     const bool headline = r.value("task", "") == "thread" && r.value("policy", "") == "normal" && r.value("K", 0) <= 4;
     if (headline && !r.value("resolved", false)) resolved = false;
-    list += fmt::format("{}{}s K={}{}: p50 {} over {:.0f} (p10 {}, p90 {}, p99 {}; {:.0f} at the tick; the kernel counted {:.0f} "
-                        "involuntary switches){}",
-                        list.empty() ? "" : "; ", r.value("task", ""), r.value("K", 0), r.value("policy", "") == "rr" ? " SCHED_RR" : "",
+    const double outside = r.value("involuntary_switches", 0.0) - r.value("count", 0.0) - r.value("task_starts", 0.0);
+    list += fmt::format("{}{} K={}{}: p50 {} over {:.0f} (p10 {}, p90 {}, p99 {}; {:.0f} at the tick; the kernel counted {:.0f} "
+                        "involuntary switches{}){}",
+                        list.empty() ? "" : "; ", r.value("task", "") == "process" ? "processes" : "threads", r.value("K", 0), r.value("policy", "") == "rr" ? " SCHED_RR" : "",
                         median_text(r), r.value("count", 0.0), involuntary_us(r.value("p10_ns", json()).is_number() ? r["p10_ns"].get<double>() : NAN),
                         involuntary_us(r.value("p90_ns", json()).is_number() ? r["p90_ns"].get<double>() : NAN),
                         involuntary_us(r.value("p99_ns", json()).is_number() ? r["p99_ns"].get<double>() : NAN),
                         r.value("handovers_at_tick", 0.0), r.value("involuntary_switches", 0.0),
+                        outside > 0 ? fmt::format(", {:.0f} more than handovers and starts: tasks outside the crew ran", outside) : "",
                         r.value("resolved", false) ? "" : ", UNRESOLVED: the median's interval is wider than ±20 %");
     names.push_back(r.value("name", ""));
   }
@@ -175,7 +181,7 @@ std::optional<Finding> direct_finding(const json& doc) {
 }
 
 std::optional<Finding> tick_finding(const json& doc) {
-  const json& t = involuntary_part(doc, "tick");
+  const json t = involuntary_part(doc, "tick");
   if (!t.contains("tick")) return std::nullopt;
   std::string text = fmt::format("a lone busy task's span at the tick (the tick without a switch): p50 {} over {:.0f} ticks",
                                  median_text(t["tick"]), t["tick"].value("count", 0.0));
@@ -191,17 +197,27 @@ std::optional<Finding> tick_finding(const json& doc) {
 }
 
 std::optional<Finding> refill_finding(const json& doc) {
-  const json& rows = involuntary_part(doc, "refill");
+  const json rows = involuntary_part(doc, "refill");
   if (!rows.is_array() || rows.empty()) return std::nullopt;
   std::string list, negative;
   bool largest_resolved = false;
   for (const auto& r : rows) {
     const double bytes = r.value("S_bytes", 0.0);
-    const std::string size = bytes >= 1 << 20 ? fmt::format("{:.0f} MiB", bytes / (1 << 20)) : fmt::format("{:.0f} KiB", bytes / 1024);
+    largest_resolved = r.value("resolved", false);  // rows ascend in S: the last one is the largest
+    const std::string size = size_text(bytes);
+    if (r.value("negative", false)) negative += (negative.empty() ? "" : ", ") + size;
+    const json shared = r.value("shared", json::object());
+    if (shared.value("samples", json()).is_number() && shared["samples"].get<double>() == 0) {
+      const json steady = shared.value("steady_pass_ns", json());
+      list += fmt::format("{}{} not measured: no first pass finished before the next preemption in {:.0f} resumptions ({})",
+                          list.empty() ? "" : ", ", size, shared.value("resumptions", 0.0),
+                          steady.is_number() ? "a pass at the steady rate takes " + involuntary_us(steady.get<double>())
+                                             : "no task walked a whole pass between two preemptions");
+      continue;
+    }
     list += fmt::format("{}{} {}{}", list.empty() ? "" : ", ", size, median_text(r, "ns", "lo_ns", "hi_ns"),
                         r.value("resolved", false) ? "" : " (unresolved)");
-    if (r.value("negative", false)) negative += (negative.empty() ? "" : ", ") + size;
-    largest_resolved = r.value("resolved", false);  // rows ascend in S: the last one is the largest
+
   }
   std::string text = "refill per preemption (K = 2 processes each walking its own S bytes: the first pass after a handover, "
                      "less the first pass after a tick with no peer): " + list;
@@ -210,9 +226,9 @@ std::optional<Finding> refill_finding(const json& doc) {
 }
 
 std::optional<Finding> ratio_finding(const json& doc) {
-  const json& v = involuntary_part(doc, "voluntary");
-  const json& rows = involuntary_part(doc, "direct");
-  const json& refill = involuntary_part(doc, "refill");
+  const json v = involuntary_part(doc, "voluntary");
+  const json rows = involuntary_part(doc, "direct");
+  const json refill = involuntary_part(doc, "refill");
   if (!v.contains("p50_ns") || !rows.is_array()) return std::nullopt;
   const json* direct = nullptr;
   for (const auto& r : rows)
@@ -226,15 +242,17 @@ std::optional<Finding> ratio_finding(const json& doc) {
     const double bytes = last.value("S_bytes", 0.0);
     y = last.value("resolved", false) ? last["ns"].get<double>() : 0;
     refill_text = last.value("resolved", false)
-                      ? fmt::format("{} refill at S = {:.0f} KiB", involuntary_us(y), bytes / 1024)
-                      : fmt::format("a refill not resolved at S = {:.0f} KiB (counted as 0)", bytes / 1024);
+                      ? fmt::format("{} refill at S = {}", involuntary_us(y), size_text(bytes))
+                      : fmt::format("a refill not resolved at S = {} (counted as 0)", size_text(bytes));
   }
   const std::string text = fmt::format(
       "an involuntary switch costs {} direct (K = 2 threads, handover p50) + {} = {:.1f}× a voluntary one ({}: {}); the "
       "direct part alone is {:.1f}× (the voluntary p50's repetitions range {}–{})",
       involuntary_us(x), refill_text, (x + y) / vol, v.value("name", ""), involuntary_us(vol), x / vol,
       involuntary_us(v.value("lo_ns", NAN)), involuntary_us(v.value("hi_ns", NAN)));
-  return Finding{text, {(*direct).value("name", ""), v.value("name", "")}, (*direct).value("resolved", false)};
+  const bool resolved = (*direct).value("resolved", false);
+  return Finding{resolved ? text : text + "; UNRESOLVED: the direct figure's median interval is wider than ±20 %",
+                 {(*direct).value("name", ""), v.value("name", "")}, resolved};
 }
 
 const bool involuntary_switch_findings_registered = [] {

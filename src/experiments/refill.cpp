@@ -120,7 +120,8 @@ std::vector<double> refill_excess(const std::vector<WalkTimeline>& walks, std::u
       if (!wanted) continue;
       ++resumptions;
       const std::uint64_t pass = g < walks[i].first_pass_ns.size() ? walks[i].first_pass_ns[g] : 0;
-      if (pass > 0) out.push_back(static_cast<double>(pass) - walks[i].steady_ns_per_hop * static_cast<double>(pass_hops));
+      // A task that never walked at its steady rate (every pass cut) has nothing to compare with.
+      if (pass > 0 && walks[i].steady_ns_per_hop > 0) out.push_back(static_cast<double>(pass) - walks[i].steady_ns_per_hop * static_cast<double>(pass_hops));
     }
   }
   return out;
@@ -166,7 +167,7 @@ RefillResult measure_refill(const RefillConfig& config) {
     walks.push_back({{s.reads, timeline_of(slot.timeline)},
                      {slot.first_pass_ns.begin(), slot.first_pass_ns.begin() + static_cast<std::ptrdiff_t>(slot.timeline.gap_count())},
                      per_hop});
-    steady.push_back(per_hop * static_cast<double>(pass_hops));
+    if (per_hop > 0) steady.push_back(per_hop * static_cast<double>(pass_hops));
     busy += s.busy_ns, steps += static_cast<double>(s.reads - 1);
   }
   double period = config.tick_period_ns;
