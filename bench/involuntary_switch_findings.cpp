@@ -55,7 +55,8 @@ json direct_rows(const json& benchmarks) {
     row["task"] = b.value("task", "");
     row["K"] = b["params"].value("K", 0);
     row["policy"] = b["params"].value("policy", 0) == 1 ? "rr" : "normal";
-    for (const char* key : {"handovers_at_tick", "involuntary_switches", "task_starts", "other_spans", "tick_phase_share"})
+    for (const char* key : {"handovers_at_tick", "long_handovers", "involuntary_switches", "task_starts", "other_spans",
+                            "tick_phase_share"})
       row[key] = number_or_null(involuntary_number(b, key));
     rows.push_back(row);
   }
@@ -155,6 +156,15 @@ json involuntary_part(const json& doc, const char* key) {
   return s.contains(key) ? s[key] : json::object();
 }
 
+// What says that tasks outside the crew took the CPU: preemptions the kernel counted beyond the
+// handovers and starts, and handovers as long as a slice (another task ran in between).
+std::string outside_words(double extra_preemptions, double long_handovers) {
+  std::string out;
+  if (extra_preemptions > 0) out += fmt::format(", {:.0f} more than handovers and starts", extra_preemptions);
+  if (long_handovers > 0) out += fmt::format(", {:.0f} handovers over 200 µs", long_handovers);
+  return out.empty() ? out : out + ": tasks outside the crew ran";
+}
+
 std::optional<Finding> direct_finding(const json& doc) {
   const json rows = involuntary_part(doc, "direct");
   if (!rows.is_array() || rows.empty()) return std::nullopt;
@@ -172,7 +182,7 @@ std::optional<Finding> direct_finding(const json& doc) {
                         involuntary_us(r.value("p90_ns", json()).is_number() ? r["p90_ns"].get<double>() : NAN),
                         involuntary_us(r.value("p99_ns", json()).is_number() ? r["p99_ns"].get<double>() : NAN),
                         r.value("handovers_at_tick", 0.0), r.value("involuntary_switches", 0.0),
-                        outside > 0 ? fmt::format(", {:.0f} more than handovers and starts: tasks outside the crew ran", outside) : "",
+                        outside_words(outside, r.value("long_handovers", 0.0)),
                         r.value("resolved", false) ? "" : ", UNRESOLVED: the median's interval is wider than ±20 %");
     names.push_back(r.value("name", ""));
   }

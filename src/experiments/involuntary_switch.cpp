@@ -71,6 +71,7 @@ HandoverResult handovers_of(SpanScan scan, double tick_period_ns) {
   out.same_task_at_tick = out.ticks.count;
   for (const Span& s : scan.spans) {
     if (s.kind == SpanKind::handover && s.at_tick) ++out.handovers_at_tick;
+    if (s.kind == SpanKind::handover && s.ns() > static_cast<double>(kPreemptionGapNs)) ++out.long_handovers;
     if (s.kind == SpanKind::same_task && !s.at_tick) ++out.same_task_off_tick, out.same_task_off_tick_ns += s.ns();
     if (s.kind == SpanKind::start) ++out.starts;
   }

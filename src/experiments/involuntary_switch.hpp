@@ -49,6 +49,7 @@ struct HandoverResult {
   SpanFigures handovers;  // one involuntary switch each: last read of one task to first read of the next
   SpanFigures ticks;      // same-task spans at the tick: the tick without a switch
   std::size_t handovers_at_tick = 0;
+  std::size_t long_handovers = 0;  // over kPreemptionGapNs: a task outside the crew ran in between
   std::size_t same_task_at_tick = 0, same_task_off_tick = 0;  // the latter: other interrupts, or the host
   double same_task_off_tick_ns = 0;
   std::size_t starts = 0;  // spans that end at a task's first read (its start, not counted as handovers)
