@@ -22,7 +22,7 @@ KIND_TITLE = {"preemptive": "PREEMPTIVE  (the kernel switches)",
 KIND_COLOUR = {"preemptive": "#c0392b", "cooperative": "#2471a3", "baseline": "#7f8c8d"}
 PYTHON_COLOUR = "#8e44ad"
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#222222", "#e377c2", "#17becf")
-CURVE_FAMILIES = ("granularity", "footprint", "ring", "contention", "preemption_cost")
+CURVE_FAMILIES = ("granularity", "footprint", "ring", "contention", "involuntary_switch")
 SERIES_COLOURS = RUN_COLOURS + ("#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
                                "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
 RUN_MARKERS = ("o", "s", "^", "v", "P", "X", "<", ">")
