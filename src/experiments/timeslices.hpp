@@ -1,6 +1,6 @@
 // The preemption quantum, observed: K CPU-bound tasks on one CPU, each reading the clock in a tight
 // loop; every gap in a task's own timeline is a time the kernel took the CPU away from it. Also the
-// crew that runs K such tasks (threads or processes), which the preemption_cost family shares.
+// crew that runs K such tasks (threads or processes), which the involuntary_switch family shares.
 #pragma once
 #include <sched.h>
 #include <sys/types.h>
