@@ -61,6 +61,7 @@ void set_handover_counters(benchmark::UserCounters& c, const HandoverResult& r) 
   set_span_counters(c, "tick_span", r.ticks);
   c["handovers_at_tick"] = static_cast<double>(r.handovers_at_tick);
   c["long_handovers"] = static_cast<double>(r.long_handovers);
+  c["long_same_task_spans"] = static_cast<double>(r.long_same_task);
   c["other_spans"] = static_cast<double>(r.same_task_off_tick);
   c["other_spans_ns"] = r.same_task_off_tick_ns;
   c["task_starts"] = static_cast<double>(r.starts);

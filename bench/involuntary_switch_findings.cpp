@@ -161,7 +161,7 @@ json involuntary_part(const json& doc, const char* key) {
 std::string outside_words(double extra_preemptions, double long_handovers) {
   std::string out;
   if (extra_preemptions > 0) out += fmt::format(", {:.0f} more than handovers and starts", extra_preemptions);
-  if (long_handovers > 0) out += fmt::format(", {:.0f} handovers over 200 µs", long_handovers);
+  if (long_handovers > 0) out += fmt::format(", {:.0f} spans between two of them over 200 µs left out", long_handovers);
   return out.empty() ? out : out + ": tasks outside the crew ran";
 }
 

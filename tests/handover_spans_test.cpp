@@ -139,8 +139,27 @@ TEST(HandoverSpans, TheHostTakingTheCpuIsNotAHandover) {
   ASSERT_EQ(same.size(), 1u);
   EXPECT_EQ(same[0], 3e6);
   const HandoverResult r = handovers_of(scan, static_cast<double>(kTickNs));
-  EXPECT_EQ(r.same_task_off_tick, 1u);
+  EXPECT_EQ(r.long_same_task, 1u) << "over 200 µs: the host or another task, counted apart";
+  EXPECT_EQ(r.same_task_off_tick, 0u);
   EXPECT_EQ(r.handovers.p99, 30e3) << "the host's 3 ms stay out of the handovers";
+}
+
+TEST(HandoverSpans, ATaskOutsideTheCrewInsideAHandoverIsCountedApart) {
+  // A third task, not of the crew, runs 4 ms between task 0 and task 1: the span is a handover by
+  // who read before and after, but it holds another task's slice, not one switch.
+  std::vector<TaskTimeline> tasks(2);
+  for (std::uint64_t slice = 0; slice < 8; ++slice) {
+    TaskTimeline& t = tasks[slice % 2];
+    const std::uint64_t begin = slice * (2 * kTickNs + 30 * kUs), end = begin + kTickNs;
+    if (t.reads == 0) t.timeline.first_ns = begin;
+    else t.timeline.gaps.push_back({t.timeline.last_ns, begin});
+    t.reads += 1000;
+    t.timeline.last_ns = end;
+  }
+  const HandoverResult r = handovers_of(scan_spans(tasks), static_cast<double>(kTickNs));
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.handovers.count, 0u);
+  EXPECT_EQ(r.long_handovers, 8u - 1 - 2) << "every span between two slices but the start and the end";
 }
 
 TEST(HandoverSpans, AClockReadThatJumpsBackIsAFaultNotASpan) {

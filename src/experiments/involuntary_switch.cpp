@@ -66,15 +66,30 @@ HandoverResult handovers_of(SpanScan scan, double tick_period_ns) {
   out.error = scan_error(scan);
   if (!out.error.empty()) return out;
   out.tick = mark_ticks(scan, tick_period_ns, kTickToleranceNs);
-  out.handovers = figures_of(span_lengths(scan, SpanKind::handover));
-  out.ticks = figures_of(span_lengths(scan, SpanKind::same_task, true));
-  out.same_task_at_tick = out.ticks.count;
+  std::vector<double> handovers, ticks;
   for (const Span& s : scan.spans) {
-    if (s.kind == SpanKind::handover && s.at_tick) ++out.handovers_at_tick;
-    if (s.kind == SpanKind::handover && s.ns() > static_cast<double>(kPreemptionGapNs)) ++out.long_handovers;
-    if (s.kind == SpanKind::same_task && !s.at_tick) ++out.same_task_off_tick, out.same_task_off_tick_ns += s.ns();
+    const bool long_span = s.ns() > static_cast<double>(kPreemptionGapNs);
     if (s.kind == SpanKind::start) ++out.starts;
+    if (s.kind == SpanKind::handover) {
+      if (long_span) {
+        ++out.long_handovers;
+        continue;
+      }
+      handovers.push_back(s.ns());
+      out.handovers_at_tick += s.at_tick ? 1 : 0;
+    }
+    if (s.kind != SpanKind::same_task) continue;
+    if (long_span) {
+      ++out.long_same_task;
+    } else if (s.at_tick) {
+      ticks.push_back(s.ns());
+    } else {
+      ++out.same_task_off_tick, out.same_task_off_tick_ns += s.ns();
+    }
   }
+  out.handovers = figures_of(handovers);
+  out.ticks = figures_of(ticks);
+  out.same_task_at_tick = out.ticks.count;
   return out;
 }
 

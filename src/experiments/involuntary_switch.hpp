@@ -45,11 +45,14 @@ struct HandoverConfig {
   double tick_period_ns = 0;  // 1 s / HZ; 0: from the CPU's timer interrupts over the window
 };
 
+// Spans over kPreemptionGapNs (200 µs, the shortest slice a CPU-bound task gets) hold another
+// task's run or a long stall of the host: not one switch, not one tick. They are counted apart.
 struct HandoverResult {
   SpanFigures handovers;  // one involuntary switch each: last read of one task to first read of the next
   SpanFigures ticks;      // same-task spans at the tick: the tick without a switch
   std::size_t handovers_at_tick = 0;
-  std::size_t long_handovers = 0;  // over kPreemptionGapNs: a task outside the crew ran in between
+  std::size_t long_handovers = 0;   // handovers over 200 µs: a task outside the crew ran in between
+  std::size_t long_same_task = 0;   // same-task spans over 200 µs: a task outside the crew, or the host
   std::size_t same_task_at_tick = 0, same_task_off_tick = 0;  // the latter: other interrupts, or the host
   double same_task_off_tick_ns = 0;
   std::size_t starts = 0;  // spans that end at a task's first read (its start, not counted as handovers)
