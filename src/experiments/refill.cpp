@@ -116,7 +116,9 @@ std::vector<double> refill_excess(const std::vector<WalkTimeline>& walks, std::u
     const auto& gaps = walks[i].task.timeline.gaps;
     for (std::size_t g = 0; g < gaps.size(); ++g) {
       const Span* s = span_ending(scan, static_cast<int>(i), gaps[g].to_ns);
-      const bool wanted = s && (after_handover ? s->kind == SpanKind::handover : s->kind == SpanKind::same_task && s->at_tick);
+      // As for the direct cost: a span over 200 µs holds another task's run (its working set too).
+      const bool wanted = s && s->ns() <= static_cast<double>(kPreemptionGapNs) &&
+                          (after_handover ? s->kind == SpanKind::handover : s->kind == SpanKind::same_task && s->at_tick);
       if (!wanted) continue;
       ++resumptions;
       const std::uint64_t pass = g < walks[i].first_pass_ns.size() ? walks[i].first_pass_ns[g] : 0;

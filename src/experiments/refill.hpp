@@ -54,7 +54,8 @@ struct WalkTimeline {
   double steady_ns_per_hop = 0;
 };
 // The excess per resumption of every task, from the merged timeline (pure, for tests): after a
-// handover when `after_handover`, else after a same-task span at the tick.
+// handover when `after_handover`, else after a same-task span at the tick; spans over 200 µs (an
+// outside task's run inside) are no resumption of either kind.
 std::vector<double> refill_excess(const std::vector<WalkTimeline>& walks, std::uint64_t pass_hops, double tick_period_ns,
                                   bool after_handover, std::size_t& resumptions);
 
