@@ -217,6 +217,11 @@ std::optional<Finding> refill_finding(const json& doc) {
     const std::string size = size_text(bytes);
     if (r.value("negative", false)) negative += (negative.empty() ? "" : ", ") + size;
     const json shared = r.value("shared", json::object());
+    if (shared.value("resumptions", 1.0) == 0) {
+      list += fmt::format("{}{} not measured: no handover of at most 200 µs in the window (another task ran inside each)",
+                          list.empty() ? "" : ", ", size);
+      continue;
+    }
     if (shared.value("samples", json()).is_number() && shared["samples"].get<double>() == 0) {
       const json steady = shared.value("steady_pass_ns", json());
       list += fmt::format("{}{} not measured: no first pass finished before the next preemption in {:.0f} resumptions ({})",
