@@ -85,8 +85,9 @@ nlohmann::json breakeven_summary(const nlohmann::json& benchmarks) {
 
 // The time-sliced point: two CPU-bound threads on one CPU switch only when the kernel preempts
 // them, so their "work between switches" is the observed slice, and what each switch takes from
-// them is the direct loss per involuntary switch of preemption_cost with one competitor:
-//   efficiency = slice / (slice + loss per switch)
+// them is the direct cost of one involuntary switch (family involuntary_switch, K = 2 threads:
+// the handover p50, the tick inside it included):
+//   efficiency = slice / (slice + handover)
 // Drawn beside the sweep: the granularity the OS chooses, against those a program can choose.
 nlohmann::json timesliced_summary(const nlohmann::json& benchmarks) {
   double slice = NAN, loss = NAN;
@@ -96,10 +97,10 @@ nlohmann::json timesliced_summary(const nlohmann::json& benchmarks) {
     if (b.value("mechanism", "") == "timeslice_threads" && p.value("K", 0) == 2 && p.value("policy", -1) == 0 &&
         b.contains("slice_median_ns") && b["slice_median_ns"].is_number())
       slice = b["slice_median_ns"].get<double>();
-    // An unresolved loss carries no number (and resolved 0): then there is no point to draw.
-    if (b.value("family", "") == "preemption_cost" && p.value("K", 0) == 1 && b.value("resolved", 0) == 1 &&
-        b.contains("ns_direct_per_involuntary_switch") && b["ns_direct_per_involuntary_switch"].is_number())
-      loss = b["ns_direct_per_involuntary_switch"].get<double>();
+    // An unresolved handover median carries resolved 0: then there is no point to draw.
+    if (b.value("family", "") == "involuntary_switch" && b.value("mechanism", "") == "clock_threads" && p.value("K", 0) == 2 &&
+        p.value("policy", -1) == 0 && b.value("handover_resolved", 0) == 1 && b.contains("handover_p50_ns"))
+      loss = b["handover_p50_ns"].get<double>();
   }
   if (std::isnan(slice) || std::isnan(loss)) return nullptr;
   return {{"mechanism", "timesliced_threads"}, {"W_ns", slice}, {"ns_lost_per_switch", loss},

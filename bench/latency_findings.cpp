@@ -40,7 +40,7 @@ std::vector<Sampled> sampled_benchmarks(const nlohmann::json& doc, const char* k
 
 double stamp_cost(const nlohmann::json& doc, std::string& clock) {
   for (const auto& b : doc["benchmarks"])
-    if (b.contains("latency")) {
+    if (b.contains("latency") && b["latency"].contains("stamp_cost_ns")) {
       clock = b["latency"].value("clock", "");
       return b["latency"].value("stamp_cost_ns", NAN);
     }

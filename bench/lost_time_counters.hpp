@@ -1,5 +1,5 @@
-// The counters that go beside every figure resting on the attribution of lost time (timeslice,
-// preemption_cost): how much of the window no worker ran, in how many stretches, the longest, and
+// The counters that go beside every figure resting on the attribution of lost time (timeslice):
+// how much of the window no worker ran, in how many stretches, the longest, and
 // what the kernel counted meanwhile. docs/JSON.md lists them.
 #pragma once
 #include <benchmark/benchmark.h>

@@ -24,7 +24,8 @@ std::string display_name(const std::string& run_name) {
 std::string short_ns(double ns) { return ns < 100 ? fmt::format("{:.1f}", ns) : fmt::format("{:.0f}", ns); }
 
 // The latency distribution of all the repetitions together (their histograms merged): p50, p99
-// and max, "1-way" for one-way samples, "batch" for the means of short batches.
+// and max, "1-way" for one-way samples, "batch" for the means of short batches, "span" for the
+// handover spans of involuntary switches and "tick" for a lone task's spans at the tick.
 std::string latency_words(const std::vector<benchmark::BenchmarkReporter::Run>& runs) {
   LatencyHistogram all;
   std::string kind;
@@ -37,7 +38,8 @@ std::string latency_words(const std::vector<benchmark::BenchmarkReporter::Run>& 
     kind = latency.value("kind", "");
   }
   if (all.count() == 0) return "";
-  return fmt::format("{} p50 {} p99 {} max {}", kind == "batch_mean" ? "batch" : "1-way", short_ns(all.percentile(0.5)),
+  const char* word = kind == "batch_mean" ? "batch" : kind == "handover_span" ? "span" : kind == "tick_span" ? "tick" : "1-way";
+  return fmt::format("{} p50 {} p99 {} max {}", word, short_ns(all.percentile(0.5)),
                      short_ns(all.percentile(0.99)), short_ns(all.max()));
 }
 }  // namespace

@@ -28,7 +28,7 @@ FAMILY_COUNTERS = {
     "granularity": ("efficiency", "efficiency_lo", "efficiency_hi", "work_ns"),
     "footprint": ("ns_per_switch_net", "net_lo_ns", "net_hi_ns", "control_ns"),
     "timeslice": ("slice_median_ns", "slice_count", "involuntary_switches", "outside_share"),
-    "preemption_cost": ("resolved", "ns_direct_uncertainty", "outside_share"),
+    "involuntary_switch": ("involuntary_switches", "loop_step_ns"),
     "memory": ("rss_bytes_per_task", "virtual_bytes_per_task"),
     "contention": ("speedup",),
     "c2c": ("pairs_measured", "pairs_total", "kernel_switches_per_switch"),

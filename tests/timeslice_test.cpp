@@ -1,5 +1,5 @@
 // The gap detector reads a timeline exactly, the percentiles are the textbook ones, and the real
-// runs (threads, processes, RR, the preemption-cost workers) come back and leave nothing behind.
+// runs (threads, processes, RR) come back and leave nothing behind.
 // No test asserts a timing value: the real runs check structure only.
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -11,7 +11,6 @@
 #include <csignal>
 #include <memory>
 
-#include "experiments/preemption_cost.hpp"
 #include "experiments/timeslices.hpp"
 #include "measure/affinity.hpp"
 #include "measure/timeline.hpp"
@@ -181,27 +180,6 @@ TEST(Crew, EveryTaskRunsTheBodyOnceWithTheSameEnd) {
     EXPECT_EQ(seen->end[2].load(), seen->end[0].load());
     EXPECT_EQ(seen->runs[3].load(), 0);
     expect_no_child_left();
-  }
-}
-
-TEST(PreemptionCost, AShortRunReturnsItsFigures) {
-  PreemptionCostConfig config;
-  config.competitors = 1;
-  config.window_ns = 2e7;
-  config.alone_ns = 5e6;
-  config.budget_ns = 1e8;
-  const PreemptionCostResult r = measure_preemption_cost(config);
-  if (r.error.rfind("skipped:", 0) == 0) GTEST_SKIP() << r.error;
-  ASSERT_EQ(r.error, "");
-  EXPECT_GE(r.triples, 1);
-  if (r.stopped_by_bound) {
-    EXPECT_GE(r.triples, config.min_triples) << "the bound is only tried after min_triples";
-  }
-  EXPECT_TRUE(std::isfinite(r.alone_lost_share));
-  EXPECT_LE(r.shared.outside_ns, r.shared.window_ns);
-  // Resolved means above its own uncertainty: never a number at or below zero.
-  if (r.resolved) {
-    EXPECT_GT(r.ns_direct_per_involuntary_switch, r.ns_direct_uncertainty);
   }
 }
 

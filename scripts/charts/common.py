@@ -25,7 +25,7 @@ PYTHON_COLOUR = "#8e44ad"
 # One colour per input file: none of them red, blue, Go's cyan or grey, which say preemptive,
 # cooperative, goroutine and baseline on the same charts.
 RUN_COLOURS = ("#e67e22", "#1e8449", "#222222", "#b7950b", "#e377c2", "#6e2c00", "#17a589", "#7d3c98")
-CURVE_FAMILIES = ("granularity", "footprint", "ring", "contention", "preemption_cost")
+CURVE_FAMILIES = ("granularity", "footprint", "ring", "contention", "involuntary_switch")
 SERIES_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#222222", "#e377c2", "#17becf",
                   "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
                                "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")

@@ -1,59 +1,115 @@
-"""`preemption`: CPU time a busy task loses per involuntary switch, against K competitors."""
-import math
+"""`preemption`: what one involuntary switch costs. Left, the distributions side by side: the voluntary
+futex handoff on one CPU (family switch, one-way samples), the involuntary handovers (family
+involuntary_switch, per K and task kind) and a lone task's tick, each as the share of events slower
+than x. Right, the refill per preemption against the working set S, with its interval; points whose
+interval reaches zero are grey and hollow (unresolved), never left out, never a bare whisker."""
+from .common import (RUN_DASHES, SERIES_COLOURS, Chart, NoData, bytes_axis, fmt_count, fmt_ns, log_axis, number,
+                     need, param, place_legend, pyplot, ticker)
+from .distribution import distributions, slower_line
 
-from .common import (Chart, NoData, RUN_COLOURS, RUN_MARKERS, fmt_count, fmt_ns, legend_outside, need,
-                     new_figure, number, param, ticker)
+UNRESOLVED_GREY = "#9a9a9a"
 
 
-def preemption_points(run):
-    """[(K, figure or None, uncertainty)] of one file: the figure is None where it is unresolved."""
+def event_distributions(runs):
+    """(label, Distribution) of the voluntary handoff, each involuntary handover set and the tick."""
     out = []
-    for entry in run.entries("preemption_cost"):
-        k, se = param(entry, "K"), number(entry.get("ns_direct_uncertainty"))
-        if k is None:
-            continue
-        resolved = number(entry.get("resolved")) == 1
-        out.append((k, number(entry.get("ns_direct_per_involuntary_switch")) if resolved else None, se))
-    return sorted(out, key=lambda row: row[0])
+    for d in distributions(runs, "switch", "one_way_sample"):
+        if d.entry.get("mechanism") == "thread_futex" and d.entry.get("placement") == "same_cpu":
+            out.append(("voluntary: futex handoff", d))
+    for kind, word in (("handover_span", "involuntary"), ("tick_span", "tick alone")):
+        for d in distributions(runs, "involuntary_switch", kind):
+            k, policy = param(d.entry, "K"), param(d.entry, "policy")
+            what = f"{word}: {d.entry.get('task', '')}s K={k:g}" if kind == "handover_span" else "lone task's tick"
+            out.append((what + (" RR" if policy == 1 else ""), d))
+    return out
+
+
+def draw_events(ax, runs, events):
+    ax.set_title("each event: share slower than x", color="#444444", fontsize="small")
+    handles, labels = [], []
+    series = list(dict.fromkeys(label for label, _ in events))  # one colour per series, one dash per file
+    for label, d in events:
+        colour = "#222222" if label.startswith("voluntary") else SERIES_COLOURS[series.index(label) % len(SERIES_COLOURS)]
+        line, = ax.plot(*slower_line(d.buckets), color=colour, linestyle=RUN_DASHES[d.run_index % len(RUN_DASHES)],
+                        linewidth=2.2 if label.startswith("voluntary") else 1.4)
+        ax.plot([d.p50], [0.5], marker="o", color=colour, markeredgecolor="black", linestyle="none", zorder=5)
+        handles.append(line)
+        run = f" — {runs[d.run_index].label}" if len(runs) > 1 else ""
+        labels.append(f"{label}: p50 {fmt_ns(d.p50)}, {fmt_count(d.samples)} events{run}")
+    lo = min(d.buckets[0][0] for _, d in events) / 1.3
+    hi = max(d.buckets[-1][1] for _, d in events) * 1.3
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    log_axis(ax.xaxis, lo, hi, fmt_ns)
+    ax.set_yscale("log")
+    ax.set_ylim(min(1 / d.samples for _, d in events) / 2, 1.5)
+    ax.axhline(0.5, color="#777777", linestyle=":", linewidth=1)
+    ax.set_xlabel("time of one switch or span (log scale)")
+    ax.set_ylabel("share of events slower than x (log scale)")
+    place_legend(ax, handles, labels)
+
+
+def refill_points(run):
+    """[(S_bytes, ns, lo, hi, resolved)] from summaries.involuntary_switch.refill."""
+    rows = run.summary("involuntary_switch").get("refill")
+    out = []
+    for row in rows if isinstance(rows, list) else ():
+        s, ns = number(row.get("S_bytes")), number(row.get("ns"))
+        if s is not None and ns is not None:
+            out.append((s, ns, number(row.get("lo_ns")), number(row.get("hi_ns")), row.get("resolved") is True))
+    return sorted(out)
+
+
+def draw_refill(ax, runs):
+    ax.set_title("refill per preemption (first pass after a handover − after a tick alone); bars: 95 % interval",
+                 color="#444444", fontsize="small")
+    sizes = []
+    for i, run in enumerate(runs):
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        pts = refill_points(run)
+        sizes += [p[0] for p in pts]
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour, linewidth=1, alpha=0.6,
+                    linestyle=RUN_DASHES[i % len(RUN_DASHES)], label=run.label if len(runs) > 1 else None)
+        for s, ns, lo, hi, resolved in pts:
+            face, edge = (colour, colour) if resolved else ("none", UNRESOLVED_GREY)
+            yerr = [[ns - lo], [hi - ns]] if lo is not None and hi is not None else None
+            ax.errorbar([s], [ns], yerr=yerr, marker="o", markerfacecolor=face, color=edge, capsize=4, linestyle="none")
+    if not sizes:
+        ax.text(0.5, 0.5, "no refill points in these files", ha="center", va="center", transform=ax.transAxes,
+                color=UNRESOLVED_GREY)
+        return
+    ax.axhline(0, color="#777777", linewidth=0.8)
+    ax.set_xscale("log", base=2)
+    bytes_axis(ax.xaxis, min(sizes), max(sizes))
+    ax.yaxis.set_major_formatter(ticker().FuncFormatter(lambda v, _: fmt_ns(v)))
+    ax.set_xlabel("S = each task's working set (log scale); grey hollow = unresolved (interval reaches 0)")
+    ax.set_ylabel("time per preemption")
+    if len(runs) > 1:
+        ax.legend(loc="upper left")
 
 
 def draw(runs, args):
-    """The loss per involuntary switch beyond a lone worker's, with its uncertainty; unresolved marked."""
-    need(runs, "preemption_cost")
-    rows = [preemption_points(run) for run in runs]
-    if not any(rows):
-        raise NoData("the 'preemption_cost' benchmarks carry no K parameter")
-    fig, ax = new_figure(10.5, 5.6, "Work lost per preemption",
-                         "beyond what a lone worker loses on that CPU; bars = ± standard error over the triples")
-    top = 0.0
-    for i, (run, pts) in enumerate(zip(runs, rows)):
-        colour, marker = RUN_COLOURS[i % len(RUN_COLOURS)], RUN_MARKERS[i % len(RUN_MARKERS)]
-        resolved = [(k, v, se or 0) for k, v, se in pts if v is not None]
-        if resolved:
-            ax.errorbar([r[0] for r in resolved], [r[1] for r in resolved], yerr=[r[2] for r in resolved],
-                        color=colour, marker=marker, capsize=4, linestyle="-", label=run.label)
-            top = max(top, max(v + se for _, v, se in resolved))
-        # An unresolved figure has no value to draw: its uncertainty is drawn as a hollow bar from
-        # zero, the range it could not be told apart from, and labelled.
-        for k, _, se in (row for row in pts if row[1] is None):
-            height = se if se and math.isfinite(se) else 0
-            ax.errorbar([k], [0], yerr=[[0], [height]], color=colour, marker=marker, markerfacecolor="none",
-                        capsize=4, linestyle="none")
-            ax.annotate("unresolved", (k, height), xytext=(0, 4), textcoords="offset points", ha="center",
-                        fontsize=8, color=colour)
-            top = max(top, height)
-    ax.set_xscale("log", base=2)
-    ks = sorted({k for pts in rows for k, _, _ in pts})
-    ax.set_xticks(ks, [fmt_count(k) for k in ks])
-    ax.set_ylim(0, top * 1.25 if top > 0 else 1)
-    ax.yaxis.set_major_formatter(ticker().FuncFormatter(lambda v, _: fmt_ns(v)))
-    ax.set_xlabel("K = competitors of one busy task on its CPU (log scale)")
-    ax.set_ylabel("CPU time lost per involuntary switch")
-    legend_outside(ax)
-    reading = ("CPU time each preemption costs a busy task beyond what the machine takes from a lone task "
-               "on that CPU anyway (interrupts, the host), against the number K of competitors; a hollow "
-               "bar from zero marks a figure that did not rise above its own uncertainty.")
+    need(runs, "involuntary_switch")
+    events = event_distributions(runs)
+    if not events and not any(refill_points(run) for run in runs):
+        raise NoData("no measured 'involuntary_switch' benchmarks (handover histograms or refill points)")
+    fig = pyplot().figure(figsize=(15, 6.4), layout="constrained")
+    fig.suptitle("What one involuntary switch costs", fontweight="bold")
+    left, right = fig.subplots(1, 2, width_ratios=[1.25, 1])
+    if events:
+        draw_events(left, runs, events)
+    else:
+        left.text(0.5, 0.5, "no handover histograms in these files", ha="center", va="center",
+                  transform=left.transAxes, color=UNRESOLVED_GREY)
+    draw_refill(right, runs)
+    reading = ("Left: how long single switches take, each as the share of events slower than x: the voluntary "
+               "futex handoff on one CPU (black), the involuntary handovers of K busy tasks on one CPU (the tick, "
+               "the scheduler and the switch, from one task's last clock read to the next one's first) and a lone "
+               "task's tick without a switch; ● is the p50. Right: the time a task loses refilling its own working "
+               "set of S bytes after each preemption, beyond what it loses after a tick alone; grey hollow points "
+               "could not be told from zero.")
     return fig, reading
 
 
-CHART = Chart("preemption", "Work lost per preemption", draw)
+CHART = Chart("preemption", "What one involuntary switch costs", draw)

@@ -22,6 +22,7 @@
 #include "children.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
+#include "measure/loop_clock.hpp"
 #include "mechanisms/shared_block.hpp"
 
 namespace bench_switch {
@@ -214,31 +215,6 @@ void sleep_until(std::uint64_t t_ns) {
   }
 }
 
-// The TSC read as CLOCK_MONOTONIC ns: one base pair taken in the caller, then ticks scaled. The
-// invariant TSC is synchronised across CPUs (the kernel checks it before choosing it as the
-// clocksource), so a base taken on one CPU serves the crew on another.
-struct TscNs {
-  std::uint64_t base_ticks = counter_ticks();
-  std::uint64_t base_ns = now_ns();
-  double ns_per_tick = 1.0 / counter_ticks_per_ns();
-  std::uint64_t operator()() const {
-    return base_ns + static_cast<std::uint64_t>(static_cast<double>(counter_ticks() - base_ticks) * ns_per_tick);
-  }
-};
-struct MonotonicNs {
-  std::uint64_t operator()() const { return now_ns(); }
-};
-
-// The measured loop: nothing but a clock read and the detector's compare, until the window ends.
-template <class Clock>
-void observe_until(GapDetector& timeline, const Clock& clock, std::uint64_t end_ns) {
-  for (;;) {
-    const std::uint64_t t = clock();
-    timeline.observe(t);
-    if (t >= end_ns) return;
-  }
-}
-
 }  // namespace
 
 CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, std::uint64_t end_ns)>& body) {
@@ -275,6 +251,7 @@ CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, st
   const TaskCounts before = read_task_counts(tids);
   const int crew_cpu = first_cpu(plan.cpu);
   const std::optional<std::uint64_t> steal_before = read_steal_ns(crew_cpu);
+  const std::optional<InterruptCounts> interrupts_before = read_interrupt_counts(crew_cpu);
   const std::uint64_t end = now_ns() + static_cast<std::uint64_t>(plan.window_ns);
   sync->end_ns.store(end);
   open_gate(sync->go);
@@ -285,6 +262,8 @@ CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, st
   result.counts = read_task_counts(tids) - before;
   const std::optional<std::uint64_t> steal_after = read_steal_ns(crew_cpu);
   if (steal_before && steal_after) result.steal_ns = *steal_after - *steal_before;
+  const std::optional<InterruptCounts> interrupts_after = read_interrupt_counts(crew_cpu);
+  if (interrupts_before && interrupts_after) result.interrupts = *interrupts_after - *interrupts_before;
   return result;  // ~Crew releases the tasks, joins and reaps them
 }
 

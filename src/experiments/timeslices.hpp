@@ -1,6 +1,6 @@
 // The preemption quantum, observed: K CPU-bound tasks on one CPU, each reading the clock in a tight
 // loop; every gap in a task's own timeline is a time the kernel took the CPU away from it. Also the
-// crew that runs K such tasks (threads or processes), which the preemption_cost family shares.
+// crew that runs K such tasks (threads or processes), which the involuntary_switch family shares.
 #pragma once
 #include <sched.h>
 #include <sys/types.h>
@@ -44,6 +44,7 @@ struct CrewPlan {
 struct CrewResult {
   TaskCounts counts;  // summed over the tasks, from all ready to all done
   std::optional<std::uint64_t> steal_ns;  // /proc/stat steal of the crew's CPU over the same span
+  std::optional<InterruptCounts> interrupts;  // /proc/interrupts of the crew's CPU over the same span
   std::string error;  // non-empty: the run did not happen or did not finish; "skipped: ..." when refused
 };
 CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, std::uint64_t end_ns)>& body);

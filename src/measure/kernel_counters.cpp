@@ -99,6 +99,42 @@ std::optional<std::uint64_t> read_steal_ns(int cpu) {
   return *ticks * (1'000'000'000u / static_cast<std::uint64_t>(user_hz));
 }
 
+InterruptCounts operator-(const InterruptCounts& after, const InterruptCounts& before) {
+  return {after.timer - before.timer, after.other - before.other};
+}
+
+std::optional<InterruptCounts> interrupt_counts(const std::string& proc_interrupts, int cpu) {
+  std::istringstream in(proc_interrupts);
+  std::string header;
+  if (!std::getline(in, header)) return std::nullopt;
+  // The header names one column per online CPU: "CPU0 CPU1 ..."; rows give a count per column.
+  std::istringstream names(header);
+  const std::string wanted = fmt::format("CPU{}", cpu);
+  int column = 0;
+  bool found = false;
+  for (std::string name; names >> name; ++column) {
+    if (name == wanted) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) return std::nullopt;
+  InterruptCounts out;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string label;
+    fields >> label;
+    std::uint64_t v = 0;
+    int read = 0;
+    while (read <= column && fields >> v) ++read;
+    if (read <= column) continue;  // a row with fewer columns (ERR, MIS: machine-wide) is no CPU's
+    (label == "LOC:" ? out.timer : out.other) += v;
+  }
+  return out;
+}
+
+std::optional<InterruptCounts> read_interrupt_counts(int cpu) { return interrupt_counts(slurp("/proc/interrupts"), cpu); }
+
 std::optional<PerfCounters> PerfCounters::open(const std::vector<pid_t>& tids, std::string& why_not) {
   PerfCounters c;
   for (pid_t tid : tids) {

@@ -29,6 +29,17 @@ std::optional<std::uint64_t> read_steal_ns(int cpu);
 // The steal field of `cpu`'s line in /proc/stat text, in USER_HZ ticks (pure, for tests).
 std::optional<std::uint64_t> steal_ticks(const std::string& proc_stat, int cpu);
 
+// The interrupts one CPU took, from /proc/interrupts: the local timer's (LOC: the tick, and any
+// other hrtimer that fired there) and all others (devices, IPIs, ...), summed over their rows.
+struct InterruptCounts {
+  std::uint64_t timer = 0;
+  std::uint64_t other = 0;
+};
+InterruptCounts operator-(const InterruptCounts& after, const InterruptCounts& before);
+std::optional<InterruptCounts> read_interrupt_counts(int cpu);
+// The same from /proc/interrupts text (pure, for tests); nothing when `cpu` has no column.
+std::optional<InterruptCounts> interrupt_counts(const std::string& proc_interrupts, int cpu);
+
 // perf_event software counters (context switches, CPU migrations) on each task of `tids`.
 // An enabled context-switch counter adds work to every switch it counts, so bench_switch
 // only enables it in a separate, untimed-for-the-headline pass.
