@@ -22,6 +22,7 @@
 #include "measure/paired_batches.hpp"
 #include "mechanisms/one_thread.hpp"
 #include "registry.hpp"
+#include "self_check.hpp"
 #include "switch_latency.hpp"
 
 namespace bench_switch {
@@ -189,7 +190,8 @@ const bool fpenv_registered = [] {
                          "ns per one-way switch, the fiber's and the caller's " + register_label() + " set as named",
                          {{fp_control_field("partner"), fc.partner.bits}, {fp_control_field("measuring"), fc.measuring.bits}}};
       // Every case alternates with control batches at the default; for the default itself that is the A/A.
-      const SwitchCase c{m, PlacementKind::one_thread, Work{}, name, {}, {fc.measuring.bits, fc.partner.bits}, true};
+      SwitchCase c{m, PlacementKind::one_thread, Work{}, name, {}, {fc.measuring.bits, fc.partner.bits}, true};
+      c.bare = bare_loop_for(name);  // the self-check's loop for the same case, where it has one
       // 20 benchmarks: short repetitions keep the family to a few seconds of the default run.
       const auto run = [c, &fc](benchmark::State& s) {
         if (const std::string why = why_not(*c.mechanism, fc); !why.empty()) return skip(s, why);

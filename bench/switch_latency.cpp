@@ -23,6 +23,7 @@
 #include "mechanisms.hpp"
 #include "mechanisms/one_thread.hpp"
 #include "registry.hpp"
+#include "self_check.hpp"
 #include "switch_latency.hpp"
 #include "wait_bound.hpp"
 
@@ -91,6 +92,10 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // one with both sides at the default MXCSR (fpenv). Its batches are paired with the timed ones.
     const auto control = sc.control ? sc.control() : nullptr;
     if (control) time_round_trips(*control, rounds);  // its warm-up: first touches, page faults
+    // The bare loop beside it, if any (self_check.hpp): made after the handoff, so that a partner
+    // process of the harness's holds none of its descriptors, and destroyed before it.
+    SelfCheckPairs self_check(sc.bare);
+    self_check.warm_up(rounds);
     const bool same_handoff_control = fibers != nullptr || sc.hold_default;
     const bool paired = control || same_handoff_control;
     PairedBatches pairs;
@@ -115,12 +120,15 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // The control goes before or after the timed batch by a coin toss, not in strict turns: with
     // batches of 1 ms and a 4 ms tick, A B B A would put every tick on the same kind of batch.
     std::minstd_rand coin(1);
+    const auto timed_batch = [&] {
+      hold(sc.mxcsr, false);
+      return time_round_trips(*handoff, rounds);
+    };
     while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(2 * rounds))) {
       const bool control_first = paired && (coin() & 1) != 0;
       Batch in_control;
       if (control_first) in_control = control_batch();
-      hold(sc.mxcsr, false);
-      const Batch b = time_round_trips(*handoff, rounds);
+      const Batch b = self_check.interleave(timed_batch, rounds);
       if (paired && !control_first) in_control = control_batch();
       state.SetIterationTime(b.wall_ns * 1e-9);
       total.switches += b.switches, total.wall_ns += b.wall_ns, total.tsc_ticks += b.tsc_ticks;
@@ -131,6 +139,9 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // CPU time over wall time of one window that encloses both readings: each task's CPU time is
     // read at a different moment, and with a thousand tasks the readings take milliseconds.
     const double window_ns = static_cast<double>(now_ns() - window_start);
+    // The self-check's pairs, topped up beyond the kernel's counts when the repetition ended early
+    // (a batch that lost the CPU for a few ticks can end it after one): its own batches, not timed.
+    self_check.top_up(timed_batch, rounds);
     // The probe and the counted pass run as a batch does, with the caller's MXCSR set again. The
     // probe reads what each side of a one-thread handoff really holds.
     hold(sc.mxcsr, false);
@@ -188,6 +199,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       c["ns_per_switch_net"] = total.wall_ns / n - carrier;
     }
     if (sc.add_counters) sc.add_counters(*handoff, c);
+    add_self_check_counters(self_check, c);
   } catch (const PinRefused& e) {
     skip(state, e.what());
   } catch (const PartnerLost& e) {
@@ -255,6 +267,7 @@ const bool switch_latency_registered = [] {
         if (why_not.empty()) {
           SwitchCase c{&m, where, Work{}, name};
           c.sample_latency = true;
+          c.bare = bare_loop_for(name);
           add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); });
         } else {
           add_benchmark(name, fields, [reason = std::string(why_not)](benchmark::State& s) { skip(s, reason); });
