@@ -138,7 +138,7 @@ TEST(SelfCheckPairs, PassesTheHarnessAsItIsWithinThe30PercentMargin) {
 TEST(SelfCheckInTheRun, TheJsonHoldsEveryPairAndTheConsoleItsLine) {
   const std::string json_path = ::testing::TempDir() + "self_check_run.json";
   const auto outcome = testing_binary::run_binary(
-      {"--benchmark_filter=^(switch/fcontext_fiber/one_thread|fpenv/fcontext_fiber/fiber:default/caller:default)$",
+      {"--benchmark_filter=^(switch/fcontext_fiber/one_thread|fpenv/fcontext_fiber/fiber:default/caller:default)(/|$)",
        "--benchmark_repetitions=2", "--benchmark_min_time=0.002", "--json", json_path});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   const auto doc = nlohmann::json::parse(testing_binary::slurp(json_path));
@@ -148,7 +148,7 @@ TEST(SelfCheckInTheRun, TheJsonHoldsEveryPairAndTheConsoleItsLine) {
   for (const char* name : {"switch/fcontext_fiber/one_thread", "fpenv/fcontext_fiber/fiber:default/caller:default"}) {
     ASSERT_TRUE(s.at("pairs").contains(name)) << name;
     const auto& p = s["pairs"][name];
-    EXPECT_EQ(p.at("repetitions").get<int>(), 2) << name;
+    EXPECT_GE(p.at("repetitions").get<int>(), 2) << name;  // fpenv fixes its own 5
     EXPECT_GT(p.at("bare_ns").get<double>(), 0) << name;
     EXPECT_GT(p.at("harness_ns").get<double>(), 0) << name;
     EXPECT_NE(outcome.out.find(std::string("self-check ") + name), std::string::npos) << outcome.out;
