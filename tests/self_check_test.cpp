@@ -101,7 +101,7 @@ class SelfCheckSlowedHandoff final : public Handoff {
 };
 
 // The harness's fcontext handoff (slowed or not) beside the bare fcontext ping-pong, as a run
-// judges it: 5 repetitions of 5 pairs of batches, each repetition's fastest batches' ratio, and
+// judges it: 5 repetitions of 3 pairs of batches, each repetition's fastest batches' ratio, and
 // the median of those with its interval.
 MedianInterval self_check_fcontext_ratio(bool slowed) {
   const auto fcontext = find_mechanism("fcontext_fiber")->make(Placement{}, Work{});
@@ -113,9 +113,9 @@ MedianInterval self_check_fcontext_ratio(bool slowed) {
   for (int rep = 0; rep < 5; ++rep) {
     SelfCheckPairs pairs([d] { return bare::make_fcontext_pingpong(d, d); });
     pairs.warm_up(kRounds);
-    for (int i = 0; i < 5; ++i) pairs.interleave([&] { return time_round_trips(harness, kRounds); }, kRounds);
+    pairs.top_up([&] { return time_round_trips(harness, kRounds); }, kRounds);
     EXPECT_TRUE(pairs.has_figures());
-    EXPECT_EQ(pairs.pairs(), 5u);
+    EXPECT_EQ(pairs.pairs(), kSelfCheckMinPairs);
     repetitions.push_back(pairs.ratio());
   }
   EXPECT_EQ(fcontext->tally().out_of_order, 0u);

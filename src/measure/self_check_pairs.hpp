@@ -22,14 +22,18 @@ using MakeBareLoop = std::function<std::unique_ptr<bare::BareLoop>()>;
 // How far harness / bare may be from 1 before the pair is a failed measurement: within
 // [1 / (1 + margin), 1 + margin], judged on the ratio's interval (self_check_verdict).
 inline constexpr double kSelfCheckMargin = 0.30;
+// A bare batch beside every fourth of the harness's batches: enough pairs (about 8 in a repetition
+// of the default 30 ms) at a quarter of the time a bare batch beside each would add to the run.
+inline constexpr unsigned kSelfCheckEvery = 4;
 // The fewest pairs of batches a repetition judges by (SelfCheckPairs::top_up).
-inline constexpr std::size_t kSelfCheckMinPairs = 5;
+inline constexpr std::size_t kSelfCheckMinPairs = 3;
 
 // "agrees", "FAILED MEASUREMENT" or "unresolved": the ratio's interval wholly inside the margin,
 // wholly outside it, or across one of its ends. Without an interval, its median alone is judged.
 std::string self_check_verdict(const MedianInterval& ratio, double margin = kSelfCheckMargin);
 
-// One benchmark's pairs. Does nothing without a bare loop. A bare loop that fails is dropped with
+// One benchmark's pairs: a bare batch before or after every kSelfCheckEvery-th of the harness's
+// batches (a coin toss), of the same round trips. Does nothing without a bare loop. A bare loop that fails is dropped with
 // its reason (a warning line); the harness's figures go on, and the pair reports nothing.
 class SelfCheckPairs {
  public:
@@ -37,7 +41,7 @@ class SelfCheckPairs {
   // Runs `harness_batch` (which runs and times the harness's batch) with a bare batch beside it.
   template <class HarnessBatch>
   Batch interleave(HarnessBatch&& harness_batch, std::uint64_t round_trips) {
-    if (!loop_) return harness_batch();
+    if (!loop_ || batches_++ % kSelfCheckEvery != 0) return harness_batch();
     const bool bare_first = (coin_() & 1) != 0;
     const double before = bare_first ? bare_batch(round_trips) : 0;
     const Batch b = harness_batch();
@@ -49,7 +53,10 @@ class SelfCheckPairs {
   // lost the CPU for a few ticks can end a repetition after one pair, which no minimum can mend.
   template <class HarnessBatch>
   void top_up(HarnessBatch&& harness_batch, std::uint64_t round_trips, std::size_t at_least = kSelfCheckMinPairs) {
-    while (loop_ && pair_ratios_.size() < at_least) interleave(harness_batch, round_trips);
+    while (loop_ && pair_ratios_.size() < at_least) {
+      batches_ = 0;  // the next one is paired
+      interleave(harness_batch, round_trips);
+    }
   }
   // One pair, already timed (NaN bare_ns: none); what interleave() records, and what tests feed.
   void add(double harness_ns, double bare_ns, double switches);
@@ -70,6 +77,7 @@ class SelfCheckPairs {
   std::unique_ptr<bare::BareLoop> loop_;
   std::string failure_;
   std::minstd_rand coin_{2};
+  unsigned batches_ = 0;  // the harness's batches so far
   std::vector<double> pair_ratios_;
   double harness_min_ = INFINITY, bare_min_ = INFINITY;
 };
