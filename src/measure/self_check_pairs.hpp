@@ -76,7 +76,11 @@ class SelfCheckPairs {
   double bare_batch(std::uint64_t round_trips);  // NaN once the loop failed
   std::unique_ptr<bare::BareLoop> loop_;
   std::string failure_;
-  std::minstd_rand coin_{2};
+  std::minstd_rand coin_{next_seed()};  // a new sequence per benchmark call, as BM_Switch's
+  static unsigned next_seed() {
+    static unsigned seeds = 1000;
+    return ++seeds;
+  }
   unsigned batches_ = 0;  // the harness's batches so far
   std::vector<double> pair_ratios_;
   double harness_min_ = INFINITY, bare_min_ = INFINITY;
