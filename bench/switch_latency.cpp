@@ -76,7 +76,18 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // value comes back on return. Kernel partners inherit the first at creation too.
     ScopedMxcsr fpenv;
     fpenv.set(sc.mxcsr.partner);
-    const auto handoff = mechanism.make(*placement, sc.work);
+    // The bare loop beside it, if any (self_check.hpp). Made before the handoff: the harness's
+    // partner process is then the newest child, as without it, and is gone (the handoff destroyed)
+    // before the bare loop closes its pipes, whose copies that partner holds.
+    SelfCheckPairs self_check(sc.bare);
+    const auto handoff = [&] {
+      try {
+        return mechanism.make(*placement, sc.work);
+      } catch (const std::exception&) {
+        if (!self_check.release()) throw;  // its partner may hold the last task the machine allows
+        return mechanism.make(*placement, sc.work);
+      }
+    }();
     // With a control, the fiber's value changes between batches too, set by the fiber itself.
     OneThreadHandoff* const fibers = sc.default_control ? dynamic_cast<OneThreadHandoff*>(handoff.get()) : nullptr;
     if (sc.default_control && fibers == nullptr) throw std::logic_error("a default control needs a one-thread handoff");
@@ -92,9 +103,6 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // one with both sides at the default MXCSR (fpenv). Its batches are paired with the timed ones.
     const auto control = sc.control ? sc.control() : nullptr;
     if (control) time_round_trips(*control, rounds);  // its warm-up: first touches, page faults
-    // The bare loop beside it, if any (self_check.hpp): made after the handoff, so that a partner
-    // process of the harness's holds none of its descriptors, and destroyed before it.
-    SelfCheckPairs self_check(sc.bare);
     self_check.warm_up(rounds);
     const bool same_handoff_control = fibers != nullptr || sc.hold_default;
     const bool paired = control || same_handoff_control;

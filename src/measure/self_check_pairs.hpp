@@ -49,6 +49,9 @@ class SelfCheckPairs {
     return b;
   }
   void warm_up(std::uint64_t round_trips) { bare_batch(round_trips); }
+  // Drops the bare loop (its partner thread or process) so that the harness can have what it
+  // held; false when there was none. The harness comes first: its pair is left out, with a warning.
+  bool release();
   // More pairs after the timed loop, until there are `at_least`: on a loaded machine a batch that
   // lost the CPU for a few ticks can end a repetition after one pair, which no minimum can mend.
   template <class HarnessBatch>
