@@ -169,11 +169,27 @@ void add_finding(const std::string& name, std::function<std::optional<Finding>(c
   finders().emplace_back(name, std::move(find));
 }
 
+namespace {
+// Whether a finding rests on a family whose harness disagreed with its bare loop
+// (summaries.self_check.failed_families): a benchmark of it, or the family itself.
+bool rests_on_failed_family(const Finding& f, const nlohmann::json& doc) {
+  const auto summaries = doc.value("summaries", nlohmann::json::object());
+  const auto failed = summaries.value("self_check", nlohmann::json::object()).value("failed_families", nlohmann::json::array());
+  for (const auto& family : failed)
+    for (const std::string& b : f.benchmarks)
+      if (b == family.get<std::string>() || b.rfind(family.get<std::string>() + "/", 0) == 0) return true;
+  return false;
+}
+}  // namespace
+
 nlohmann::json findings(const nlohmann::json& doc) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, find] : finders()) {
-    if (const auto f = find(doc))
-      out.push_back({{"name", name}, {"text", f->text}, {"benchmarks", f->benchmarks}, {"resolved", f->resolved}});
+    auto f = find(doc);
+    if (!f) continue;
+    if (name.rfind("self_check:", 0) != 0 && rests_on_failed_family(*f, doc))
+      f->text = "FAILED MEASUREMENT (its family's self-check: the harness and a bare loop disagree): " + f->text, f->resolved = false;
+    out.push_back({{"name", name}, {"text", f->text}, {"benchmarks", f->benchmarks}, {"resolved", f->resolved}});
   }
   return out;
 }

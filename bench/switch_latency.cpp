@@ -24,6 +24,7 @@
 #include "idle_rows.hpp"
 #include "mechanisms/one_thread.hpp"
 #include "registry.hpp"
+#include "self_check.hpp"
 #include "switch_latency.hpp"
 #include "wait_bound.hpp"
 
@@ -76,7 +77,18 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // value comes back on return. Kernel partners inherit the first at creation too.
     ScopedMxcsr fpenv;
     fpenv.set(sc.mxcsr.partner);
-    const auto handoff = mechanism.make(*placement, sc.work);
+    // The bare loop beside it, if any (self_check.hpp). Made before the handoff: the harness's
+    // partner process is then the newest child, as without it, and is gone (the handoff destroyed)
+    // before the bare loop closes its pipes, whose copies that partner holds.
+    SelfCheckPairs self_check(sc.bare);
+    const auto handoff = [&] {
+      try {
+        return mechanism.make(*placement, sc.work);
+      } catch (const std::exception&) {
+        if (!self_check.release()) throw;  // its partner may hold the last task the machine allows
+        return mechanism.make(*placement, sc.work);
+      }
+    }();
     // With a control, the fiber's value changes between batches too, set by the fiber itself.
     OneThreadHandoff* const fibers = sc.default_control ? dynamic_cast<OneThreadHandoff*>(handoff.get()) : nullptr;
     if (sc.default_control && fibers == nullptr) throw std::logic_error("a default control needs a one-thread handoff");
@@ -92,6 +104,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // one with both sides at the default MXCSR (fpenv). Its batches are paired with the timed ones.
     const auto control = sc.control ? sc.control() : nullptr;
     if (control) time_round_trips(*control, rounds);  // its warm-up: first touches, page faults
+    self_check.warm_up(rounds);
     const bool same_handoff_control = fibers != nullptr || sc.hold_default;
     const bool paired = control || same_handoff_control;
     PairedBatches pairs;
@@ -115,13 +128,20 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     };
     // The control goes before or after the timed batch by a coin toss, not in strict turns: with
     // batches of 1 ms and a 4 ms tick, A B B A would put every tick on the same kind of batch.
-    std::minstd_rand coin(1);
+    // Seeded anew for every call (each repetition): with the same tosses in every repetition, its
+    // few pairs fell in the same phase of a periodic disturbance (a tick lost to another task), the
+    // same batch of each pair lost it every time, and the repetitions agreed on a false difference.
+    static unsigned calls = 0;
+    std::minstd_rand coin(++calls);
+    const auto timed_batch = [&] {
+      hold(sc.mxcsr, false);
+      return time_round_trips(*handoff, rounds);
+    };
     while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(2 * rounds))) {
       const bool control_first = paired && (coin() & 1) != 0;
       Batch in_control;
       if (control_first) in_control = control_batch();
-      hold(sc.mxcsr, false);
-      const Batch b = time_round_trips(*handoff, rounds);
+      const Batch b = self_check.interleave(timed_batch, rounds);
       if (paired && !control_first) in_control = control_batch();
       state.SetIterationTime(b.wall_ns * 1e-9);
       total.switches += b.switches, total.wall_ns += b.wall_ns, total.tsc_ticks += b.tsc_ticks;
@@ -132,6 +152,9 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
     // CPU time over wall time of one window that encloses both readings: each task's CPU time is
     // read at a different moment, and with a thousand tasks the readings take milliseconds.
     const double window_ns = static_cast<double>(now_ns() - window_start);
+    // The self-check's pairs, topped up beyond the kernel's counts when the repetition ended early
+    // (a batch that lost the CPU for a few ticks can end it after one): its own batches, not timed.
+    self_check.top_up(timed_batch, rounds);
     // The probe and the counted pass run as a batch does, with the caller's MXCSR set again. The
     // probe reads what each side of a one-thread handoff really holds.
     hold(sc.mxcsr, false);
@@ -189,6 +212,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       c["ns_per_switch_net"] = total.wall_ns / n - carrier;
     }
     if (sc.add_counters) sc.add_counters(*handoff, c);
+    add_self_check_counters(self_check, c);
   } catch (const PinRefused& e) {
     skip(state, e.what());
   } catch (const PartnerLost& e) {
@@ -271,6 +295,7 @@ const bool switch_latency_registered = [] {
         if (why_not.empty()) {
           SwitchCase c{&m, where, Work{}, name};
           c.sample_latency = true;
+          c.bare = bare_loop_for(name);
           add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); });
           if (where == PlacementKind::cross_cpu) add_idle_rows(m);  // the same row with the CPUs awake, busy
         } else {

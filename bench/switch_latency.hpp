@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "bare_loops/bare_loop.hpp"
 #include "measure/fpenv.hpp"
 #include "mechanisms.hpp"
 
@@ -34,6 +35,8 @@ struct SwitchCase {
   // After the timed loop, the latency distribution (latency_samples.hpp): the switch family and
   // the kernel rings.
   bool sample_latency = false;
+  // The bare loop timed beside this benchmark's batches (self_check.hpp), where it has one.
+  std::function<std::unique_ptr<bare::BareLoop>()> bare = {};
 };
 
 // Times one-way switches of the case and sets the switch family's counters. Other families (the
