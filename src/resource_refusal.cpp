@@ -4,9 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <new>
+#include <system_error>
 
 namespace bench_switch {
 namespace {
@@ -24,7 +28,35 @@ std::string sysctl(const char* path) {
   return in >> v ? v : "unknown";
 }
 
+// The process's mapped size now, from /proc/self/status (VmSize, kB); 0 when unknown.
+std::uint64_t mapped_bytes() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmSize:", 0) == 0) return std::strtoull(line.c_str() + 7, nullptr, 10) * 1024;
+  return 0;
+}
+
+// fork and pthread_create say EAGAIN for two limits: the user's tasks (RLIMIT_NPROC), and the
+// address space a new thread's stack or a child's copy must be mapped in (RLIMIT_AS). The second
+// when what is mapped now and one more stack would not fit under it.
+bool address_space_is_the_limit() {
+  rlimit as{}, stack{};
+  if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY) return false;
+  std::uint64_t one_stack = 8 << 20;
+  if (getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur != RLIM_INFINITY) one_stack = stack.rlim_cur;
+  return mapped_bytes() + one_stack > as.rlim_cur;
+}
+
 }  // namespace
+
+std::string skip_for(const std::string& what, const std::exception& e) {
+  if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) return "skipped: " + refusal(what, ENOMEM);
+  const auto* system = dynamic_cast<const std::system_error*>(&e);
+  if (system == nullptr || !is_refusal(system->code().value()) ||
+      (system->code().category() != std::generic_category() && system->code().category() != std::system_category()))
+    return "";
+  return "skipped: " + refusal(what, system->code().value());
+}
 
 bool is_refusal(int error) { return error == EAGAIN || error == EMFILE || error == ENFILE || error == ENOMEM; }
 
@@ -32,6 +64,10 @@ std::string refusal(const std::string& what, int error) {
   std::string why;
   switch (error) {
     case EAGAIN:
+      if (address_space_is_the_limit()) {
+        why = limit(RLIMIT_AS, "RLIMIT_AS", 1 << 20, " MiB") + ": the address space, which a new thread's stack must fit in";
+        break;
+      }
       why = limit(RLIMIT_NPROC, "RLIMIT_NPROC", 1, "") + ": processes and threads of this user; or the cgroup's pids.max";
       break;
     case EMFILE: why = limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", 1, " descriptors"); break;
@@ -42,6 +78,35 @@ std::string refusal(const std::string& what, int error) {
     default: return fmt::format("{}: {}", what, std::strerror(error));
   }
   return fmt::format("{}: {} ({})", what, std::strerror(error), why);
+}
+
+}  // namespace bench_switch
+
+namespace bench_switch {
+
+std::string limits_for_the_whole_run() {
+  rlimit stack{};
+  if (getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur != RLIM_INFINITY && stack.rlim_cur < kStackBytesNeeded) {
+    const rlim_t was = stack.rlim_cur;
+    // The usual 8 MiB when allowed: the main thread's stack grows on demand up to the soft limit.
+    stack.rlim_cur = stack.rlim_max == RLIM_INFINITY ? 8 << 20 : std::min<rlim_t>(stack.rlim_max, 8 << 20);
+    if (stack.rlim_cur < kStackBytesNeeded || setrlimit(RLIMIT_STACK, &stack) != 0)
+      return fmt::format("RLIMIT_STACK is {} KiB (hard limit {}): bench_switch's threads need {} KiB of stack each, "
+                         "so nothing can be measured; raise it (ulimit -s 8192)",
+                         was / 1024,
+                         stack.rlim_max == RLIM_INFINITY ? "unlimited" : fmt::format("{} KiB", stack.rlim_max / 1024),
+                         kStackBytesNeeded / 1024);
+  }
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < kDescriptorsNeeded)
+    return fmt::format("RLIMIT_NOFILE is {} descriptors (hard limit {}): Google Benchmark's reading of this "
+                       "machine's description needs {}, so nothing can be measured; raise it (ulimit -n 1024)",
+                       files.rlim_cur, files.rlim_max, kDescriptorsNeeded);
+  return "";
 }
 
 }  // namespace bench_switch
