@@ -114,8 +114,17 @@ Options parse_options(int argc, char** argv) {
   app.allow_extras();   // the rest: Google Benchmark's flags, checked below
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last value of a repeated option
   add_options(app, o, count);
+  // CLI11 reads "--name=" as "--name" and would take the next argument as the value.
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 1; --i) {  // CLI11 wants them in reverse
+    std::string a = argv[i];
+    if (a == "--topology=") a = "--topology";  // this machine, as --topology
+    if (a.size() > 3 && a.rfind("--", 0) == 0 && a.back() == '=' && a.rfind("--benchmark_", 0) != 0)
+      usage_error(fmt::format("{} needs a value", a.substr(0, a.size() - 1)));
+    args.push_back(std::move(a));
+  }
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     if (what.empty()) what = e.get_name();

@@ -9,7 +9,7 @@ import pytest
 
 from fuzz_checks import limits, problems, rng, run_case
 
-BINARY = os.environ.get("BENCH_SWITCH_BINARY", "build/bench_switch")
+BINARY = os.path.abspath(os.environ.get("BENCH_SWITCH_BINARY", "build/bench_switch"))
 pytestmark = pytest.mark.skipif(not os.access(BINARY, os.X_OK), reason="needs a built bench_switch (BENCH_SWITCH_BINARY)")
 NOTHING = "--benchmark_filter=^no_such_benchmark$"
 
@@ -37,11 +37,11 @@ def cases():
     for v in BAD_TOPOLOGIES:
         out.append((f"topology={v!r}", [f"--topology={v}"], {}, None))
         out.append((f"HWLOC_SYNTHETIC={v!r}", [], {"HWLOC_SYNTHETIC": v}, None))
-    for flag in ("--benchmark_out=/tmp/x.json", "--benchmark_out=/", "--benchmark_format=json",
+    for flag in ("--c2c-cpus= --quick", "--json= --quick", "--benchmark_out=/tmp/x.json", "--benchmark_out=/", "--benchmark_format=json",
                  "--benchmark_out_format=csv", "--benchmark_report_aggregates_only=true", "--benchmark_time_unit=ms",
                  "--benchmark_filter=(", "--no-such-flag", "stray", "-x", "--json", "--json=", "--json=/",
                  "--json=/proc/version", "--count-instructions", "--quick=maybe", "--c2c-budget"):
-        out.append((flag, [flag], {}, None))
+        out.append((flag, flag.split(" "), {}, None))
     out.append(("count-instructions of no mechanism", ["--count-instructions", "no_such", "10"], {}, None))
     out.append(("stack 64 KiB", [], {}, limits(stack=64 * 1024)))
     out.append(("4 descriptors", [], {}, limits(nofile=4)))
