@@ -1,6 +1,7 @@
 #include "resource_refusal.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -28,23 +29,27 @@ std::string sysctl(const char* path) {
   return in >> v ? v : "unknown";
 }
 
-// The process's mapped size now, from /proc/self/status (VmSize, kB); 0 when unknown.
-std::uint64_t mapped_bytes() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("VmSize:", 0) == 0) return std::strtoull(line.c_str() + 7, nullptr, 10) * 1024;
-  return 0;
+// The tasks on the whole machine now, from /proc/loadavg ("0.00 0.01 0.05 1/123 4567"); 0 when unknown.
+std::uint64_t tasks_now() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c, running_total;
+  if (!(in >> a >> b >> c >> running_total)) return 0;
+  const auto slash = running_total.find('/');
+  return slash == std::string::npos ? 0 : std::strtoull(running_total.c_str() + slash + 1, nullptr, 10);
 }
 
 // fork and pthread_create say EAGAIN for two limits: the user's tasks (RLIMIT_NPROC), and the
-// address space a new thread's stack or a child's copy must be mapped in (RLIMIT_AS). The second
-// when what is mapped now and one more stack would not fit under it.
+// address space a new thread's stack must be mapped in (RLIMIT_AS). The tasks' limit cannot be
+// the one when it is not enforced (unlimited, or root) or when the whole machine's tasks, with the
+// thousand a benchmark may have started and ended since, are far below it; then, under a finite
+// address space, that is the limit. Read after the failed benchmark has let go of its threads, so
+// what is mapped now tells nothing.
 bool address_space_is_the_limit() {
-  rlimit as{}, stack{};
+  rlimit as{}, nproc{};
   if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY) return false;
-  std::uint64_t one_stack = 8 << 20;
-  if (getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur != RLIM_INFINITY) one_stack = stack.rlim_cur;
-  return mapped_bytes() + one_stack > as.rlim_cur;
+  if (getrlimit(RLIMIT_NPROC, &nproc) != 0 || nproc.rlim_cur == RLIM_INFINITY || geteuid() == 0) return true;
+  const std::uint64_t tasks = tasks_now();
+  return tasks != 0 && tasks + 2000 < nproc.rlim_cur;
 }
 
 }  // namespace
@@ -65,7 +70,7 @@ std::string refusal(const std::string& what, int error) {
   switch (error) {
     case EAGAIN:
       if (address_space_is_the_limit()) {
-        why = limit(RLIMIT_AS, "RLIMIT_AS", 1 << 20, " MiB") + ": the address space, which a new thread's stack must fit in";
+        why = limit(RLIMIT_AS, "RLIMIT_AS", 1 << 20, " MiB") + ": the address space, which every thread's stack must fit in";
         break;
       }
       why = limit(RLIMIT_NPROC, "RLIMIT_NPROC", 1, "") + ": processes and threads of this user; or the cgroup's pids.max";

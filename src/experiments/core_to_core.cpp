@@ -12,6 +12,7 @@
 #include "measure/handoff_timing.hpp"
 #include "measure/kernel_counters.hpp"
 #include "measure/paired_batches.hpp"
+#include "resource_refusal.hpp"
 #include "wait_bound.hpp"
 
 namespace bench_switch {
@@ -123,7 +124,10 @@ C2cMatrix measure_c2c(const Mechanism& m, const std::vector<int>& cpus, const st
       out.cells[index(a)][index(b)] = measure_cell(m, a, b);
       ++out.pairs_measured;
     } catch (const std::exception& e) {  // PinRefused, PartnerLost: the pair is left out, and said
-      if (out.failure.empty()) out.failure = fmt::format("cpus {},{}: {}", a, b, e.what());
+      // A limit's refusal names the limit: "cpus 0,1: … (RLIMIT_NPROC 3: …)".
+      const std::string refused = skip_for(fmt::format("cpus {},{}", a, b), e);
+      if (out.failure.empty())
+        out.failure = refused.empty() ? fmt::format("cpus {},{}: {}", a, b, e.what()) : refused.substr(std::size("skipped: ") - 1);
     }
   }
   out.elapsed_s = elapsed();
