@@ -50,9 +50,6 @@ def load(path):
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list) \
             or not isinstance(data.get("context"), dict):
         raise BadInput(f"{path}: not Google Benchmark JSON (no 'context' and 'benchmarks')")
-    for entry in data["benchmarks"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise BadInput(f"{path}: an entry of 'benchmarks' is not an object with a name")
     if bs_context(data).get("tool") != "bench_switch":
         raise BadInput(f"{path}: not written by bench_switch (no context.bench_switch.tool)")
     return data

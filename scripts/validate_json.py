@@ -55,7 +55,10 @@ def problems(data, require_families=()):
     if stop:
         found.append(f"the run was interrupted by {stop.get('signal', 'a signal')}: it holds only what was measured before")
     families = set()
-    for entry in data["benchmarks"]:
+    for number, entry in enumerate(data["benchmarks"]):
+        if not isinstance(entry, dict):
+            found.append(f"benchmarks[{number}] is not an object")
+            continue
         name = entry.get("name", "?")
         if bsjson.is_failed(entry):
             found.append(f"{name}: failed: {entry.get('error_message', '')}")

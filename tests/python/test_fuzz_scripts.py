@@ -20,6 +20,11 @@ BOUND_S = 10.0  # compare.py and plot.py import scipy and matplotlib: a second o
 REFUSED_ON_LOAD = ("real_time NaN", "real_time -Infinity", "real_time 1e999", "empty", "nested 200000 deep")
 
 
+# Files compare.py reads as a run with every benchmark missing: said, and without --fail-on-missing
+# not a failure (docs/CI.md).
+COMPARE_READS = ('benchmarks=[{"run_type": []}]',)
+
+
 def first_real_time(text, replacement):
     """`text` with the first real_time's number replaced by `replacement` (a bare word, as a bad writer leaves)."""
     at = text.index('"real_time"')
@@ -54,7 +59,8 @@ def script_cases(folder, files):
     baseline = os.path.join(folder, "baselines")
     for label, path in files:
         yield f"validate_json {label}", [PYTHON, str(SCRIPTS / "validate_json.py"), path], None
-        yield f"compare {label}", [PYTHON, str(SCRIPTS / "compare.py"), str(GOOD), path], None
+        if label not in COMPARE_READS:
+            yield f"compare {label}", [PYTHON, str(SCRIPTS / "compare.py"), str(GOOD), path], None
         if label in REFUSED_ON_LOAD:
             yield f"compare --update-baseline {label}", [PYTHON, str(SCRIPTS / "compare.py"), "--update-baseline",
                                                          "--baseline-dir", baseline, path], None
