@@ -31,7 +31,7 @@ bool whole_number(const std::string& text, std::uint64_t lo, std::uint64_t hi, s
 }
 
 // A finite number of seconds in (lo, hi] (or [0, hi] when `zero_ok`): strtod, but never NaN or inf.
-bool seconds(const std::string& text, double hi, bool zero_ok, double& out) {
+bool finite_seconds(const std::string& text, double hi, bool zero_ok, double& out) {
   char* end = nullptr;
   out = std::strtod(text.c_str(), &end);
   return !text.empty() && *end == '\0' && std::isfinite(out) && (zero_ok ? out >= 0 : out > 0) && out <= hi;
@@ -42,7 +42,7 @@ CLI::Validator seconds_check(double hi) {
   return CLI::Validator(
       [hi](std::string& v) {
         double s = 0;
-        return seconds(v, hi, false, s) ? std::string() : fmt::format("'{}' is not a number of seconds above 0 and at most {}", v, hi);
+        return finite_seconds(v, hi, false, s) ? std::string() : fmt::format("'{}' is not a number of seconds above 0 and at most {}", v, hi);
       },
       "SECONDS");
 }
@@ -72,12 +72,12 @@ const std::vector<std::pair<std::string, FlagCheck>>& benchmark_flag_checks() {
        }},
       {"--benchmark_min_time", [](const std::string& v) {
          double s = 0;
-         return seconds(v, kMaxSeconds, false, s) ? std::string()
+         return finite_seconds(v, kMaxSeconds, false, s) ? std::string()
                 : fmt::format("bad --benchmark_min_time '{}': a number of seconds above 0 and at most {}", v, kMaxSeconds);
        }},
       {"--benchmark_min_warmup_time", [](const std::string& v) {
          double s = 0;
-         return seconds(v, kMaxSeconds, true, s) ? std::string()
+         return finite_seconds(v, kMaxSeconds, true, s) ? std::string()
                 : fmt::format("bad --benchmark_min_warmup_time '{}': a number of seconds from 0 to {}", v, kMaxSeconds);
        }},
   };
