@@ -54,6 +54,8 @@ def problems(data, require_families=()):
     stop = ctx.get("interrupted")
     if stop:
         found.append(f"the run was interrupted by {stop.get('signal', 'a signal')}: it holds only what was measured before")
+    if not data["benchmarks"]:
+        found.append("no benchmark in it (a run that measured nothing is not a result)")
     families = set()
     for number, entry in enumerate(data["benchmarks"]):
         if not isinstance(entry, dict):
