@@ -1,5 +1,6 @@
 #include "resource_refusal.hpp"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -95,7 +96,14 @@ std::string limits_for_the_whole_run() {
     const rlim_t was = stack.rlim_cur;
     // The usual 8 MiB when allowed: the main thread's stack grows on demand up to the soft limit.
     stack.rlim_cur = stack.rlim_max == RLIM_INFINITY ? 8 << 20 : std::min<rlim_t>(stack.rlim_max, 8 << 20);
-    if (stack.rlim_cur < kStackBytesNeeded || setrlimit(RLIMIT_STACK, &stack) != 0)
+    // glibc sized the threads' default stack from the limit at start: it is set again here.
+    bool raised = stack.rlim_cur >= kStackBytesNeeded && setrlimit(RLIMIT_STACK, &stack) == 0;
+    pthread_attr_t attr;
+    if (raised && (raised = pthread_attr_init(&attr) == 0)) {
+      raised = pthread_attr_setstacksize(&attr, stack.rlim_cur) == 0 && pthread_setattr_default_np(&attr) == 0;
+      pthread_attr_destroy(&attr);
+    }
+    if (!raised)
       return fmt::format("RLIMIT_STACK is {} KiB (hard limit {}): bench_switch's threads need {} KiB of stack each, "
                          "so nothing can be measured; raise it (ulimit -s 8192)",
                          was / 1024,
