@@ -1113,8 +1113,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("bench_python.py: interrupted", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(bsjson.run_main("bench_python.py", main))

@@ -4,6 +4,7 @@ Every failure is a `BadInput` with a one-line message; the scripts print it and 
 """
 import json
 import math
+import os
 import re
 import sys
 
@@ -130,3 +131,9 @@ def run_main(prog, main):
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of standard output left (`| head`): nothing more can be said there, and the
+        # interpreter's own flush at exit must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"{prog}: standard output was closed before everything was printed", file=sys.stderr)
+        return 1
