@@ -15,6 +15,7 @@
 #include "experiments/contention.hpp"
 #include "measure/affinity.hpp"
 #include "registry.hpp"
+#include "resource_refusal.hpp"
 
 namespace bench_switch {
 namespace {
@@ -66,8 +67,9 @@ void BM_Contention(benchmark::State& state, ContentionTask task, int n, bool sha
     c["chunk_ns"] = alone.elapsed_ns / static_cast<double>(work.chunks);
   } catch (const PinRefused& e) {
     skip(state, e.what());
-  } catch (const std::exception& e) {  // workers could not be created: a failure, not a skip
-    state.SkipWithError(fmt::format("contention run failed: {}", e.what()).c_str());
+  } catch (const std::exception& e) {  // workers refused by a limit: a skip naming it; else a failure
+    const std::string refused = skip_for("a contention worker", e);
+    skip_or_fail(state, refused.empty() ? fmt::format("contention run failed: {}", e.what()) : refused);
   }
 }
 

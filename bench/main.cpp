@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <iostream>
 #include <mutex>
 #include <fmt/format.h>
@@ -31,18 +32,20 @@
 #include "go_suite.hpp"
 #include "measure/placement_pairs.hpp"
 #include "measure/topology.hpp"
+#include "options.hpp"
 #include "output_file.hpp"
 #include "mechanisms.hpp"
 #include "registry.hpp"
 #include "reporter.hpp"
+#include "resource_refusal.hpp"
 #include "run_warnings.hpp"
 #include "stop_signals.hpp"
 
 namespace {
+using bench_switch::Options;
+using bench_switch::usage_error;
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-constexpr const char* kDefaultJson = "bench_switch.json";
 
 constexpr const char* kHelp = R"(usage: bench_switch [options] [Google Benchmark flags]
 
@@ -83,76 +86,12 @@ Google Benchmark flags pass through, for example:
   --benchmark_repetitions=N       repetitions per benchmark (default here: 5; median, mean, stddev, cv)
   --benchmark_min_time=SECONDS    minimum time per repetition (default here: 0.03)
   --benchmark_list_tests=true     list the benchmark names and exit
+  (--benchmark_out and --benchmark_format are refused: the results are written with --json)
 
 exit status: 0 all measured or skipped with a reason; 1 a benchmark failed or nothing matched;
              2 bad command line or unwritable output; 128 + N stopped by signal N (SIGINT,
              SIGTERM, SIGHUP: what was measured is written, marked interrupted; docs/FAULTS.md).
 )";
-
-struct Options {
-  std::string json_path = kDefaultJson;
-  bool help = false;
-  bool list_only = false;  // --benchmark_list_tests: names only, nothing measured or written
-  bool quick = false;
-  bool with_python = false;
-  bool with_go = false;
-  bool topology = false;        // --topology: print and exit
-  std::string synthetic;        // --topology=DESCRIPTION
-  std::string c2c_cpus;         // --c2c-cpus
-  double c2c_budget_s = 0;      // --c2c-budget; 0: the mode's default
-  std::string count_mechanism;  // --count-instructions
-  std::uint64_t count_rounds = 0;
-  std::vector<std::string> passthrough;  // everything else, for Google Benchmark
-};
-
-[[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "bench_switch: %s (see --help)\n", message.c_str());
-  std::exit(2);
-}
-
-Options parse_options(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      o.help = true;
-    } else if (a == "--topology") {
-      o.topology = true;
-    } else if (a.rfind("--topology=", 0) == 0) {
-      o.topology = true, o.synthetic = a.substr(11);
-    } else if (a.rfind("--c2c-cpus=", 0) == 0) {
-      o.c2c_cpus = a.substr(11);
-    } else if (a.rfind("--c2c-budget=", 0) == 0) {
-      char* end = nullptr;
-      o.c2c_budget_s = std::strtod(a.c_str() + 13, &end);
-      if (*end != '\0' || !(o.c2c_budget_s > 0)) usage_error(fmt::format("bad --c2c-budget '{}': a number of seconds above 0", a.substr(13)));
-    } else if (a == "--quick") {
-      o.quick = true;
-    } else if (a == "--with-python") {
-      o.with_python = true;
-    } else if (a == "--with-go") {
-      o.with_go = true;
-    } else if (a == "--count-instructions") {
-      if (i + 2 >= argc) usage_error("--count-instructions needs a mechanism and a number of round trips");
-      o.count_mechanism = argv[++i];
-      char* end = nullptr;
-      o.count_rounds = std::strtoull(argv[++i], &end, 10);
-      if (*end != '\0' || o.count_rounds == 0) usage_error(fmt::format("bad number of round trips '{}'", argv[i]));
-    } else if (a == "--json") {
-      if (i + 1 >= argc) usage_error("--json needs a path");
-      o.json_path = argv[++i];
-    } else if (a.rfind("--json=", 0) == 0) {
-      o.json_path = a.substr(7);
-    } else if (a.rfind("--benchmark_", 0) == 0) {
-      o.passthrough.push_back(a);
-      if (a == "--benchmark_list_tests" || a == "--benchmark_list_tests=true") o.list_only = true;
-    } else {
-      usage_error(fmt::format("unknown option '{}'", a));
-    }
-  }
-  if (o.json_path.empty()) usage_error("--json needs a path");
-  return o;
-}
 
 // Runs argv[0] with its arguments (no shell, so no quoting), standard streams inherited (its
 // standard output sent to standard error when `quiet_stdout`); returns its exit status, or -1
@@ -212,6 +151,42 @@ int count_instructions(const std::string& name, std::uint64_t rounds) {
   return 0;
 }
 
+// The benchmarks with a failed repetition, by name, with the first failure: "repetition 2 of 5:
+// partner process 123 killed by signal 9 ...". A skip is not a failure.
+std::map<std::string, std::string> failed_benchmarks(const json& benchmarks) {
+  std::map<std::string, std::string> failed;
+  for (const json& e : benchmarks) {
+    const std::string message = e.value("error_message", "");
+    if (e.value("run_type", "") != "iteration" || !e.value("error_occurred", false) || message.rfind("skipped:", 0) == 0) continue;
+    failed.try_emplace(e.value("run_name", e.value("name", "")),
+                       fmt::format("repetition {} of {}: {}", e.value("repetition_index", 0) + 1, e.value("repetitions", 1), message));
+  }
+  return failed;
+}
+
+// A benchmark with a failed repetition has no figure: Google Benchmark's aggregates of the
+// repetitions that survived go, so that no summary, finding or comparison takes one. The
+// repetitions themselves stay, the failed one with its message.
+void drop_figures_of_failed(json& benchmarks) {
+  const auto failed = failed_benchmarks(benchmarks);
+  json kept = json::array();
+  for (json& e : benchmarks)
+    if (e.value("run_type", "") != "aggregate" || !failed.count(e.value("run_name", ""))) kept.push_back(std::move(e));
+  benchmarks = std::move(kept);
+}
+
+// One finding per failed benchmark, first among the findings: a run with a failure says so there too.
+json failure_findings(const json& benchmarks) {
+  json out = json::array();
+  // The registered name, without what Google Benchmark appends (/min_time:…, /repeats:…, /manual_time).
+  static const std::regex appended(R"(/(manual_time|real_time|min_time:[^/]*|repeats:\d+|iterations:\d+))");
+  for (const auto& [name, why] : failed_benchmarks(benchmarks))
+    out.push_back({{"name", "failed_benchmark"},
+                   {"text", fmt::format("{} FAILED, no figure ({})", std::regex_replace(name, appended, ""), why)},
+                   {"benchmarks", {name}}, {"resolved", true}});
+  return out;
+}
+
 // Google Benchmark's text, completed: context.bench_switch, and each entry's fields.
 json complete(const std::string& gbench_json, const std::string& command) {
   // Google Benchmark prints a non-finite double as a bare NaN or inf (the cv of a counter that is
@@ -224,6 +199,7 @@ json complete(const std::string& gbench_json, const std::string& command) {
   bs["warnings"] = bench_switch::run_warnings();
   doc["context"]["bench_switch"] = bs;
   bench_switch::merge_attachments(doc["benchmarks"]);
+  drop_figures_of_failed(doc["benchmarks"]);
   for (json& entry : doc["benchmarks"]) {
     if (const auto* fields = bench_switch::fields_for(entry.value("run_name", entry.value("name", ""))))
       entry.update(bench_switch::to_json(*fields));
@@ -307,12 +283,22 @@ void refuse_another_machine() {
 int main(int argc, char** argv) {
   // First, before any thread or child exists: the signal mask is inherited.
   bench_switch::stop_on_signals(on_stop);
-  const Options options = parse_options(argc, argv);
+  const Options options = bench_switch::parse_options(argc, argv);
   if (options.help) {
     std::fputs(kHelp, stdout);
     return 0;
   }
-  if (options.topology) return print_topology(options.synthetic);
+  // Before anything reads the machine: a stack or descriptor limit that stops the whole run.
+  if (const std::string refused = bench_switch::limits_for_the_whole_run(); !refused.empty()) {
+    std::fprintf(stderr, "bench_switch: %s\n", refused.c_str());
+    return 1;
+  }
+  // hwloc falls back to this machine when it cannot use what these name: an error, not silence.
+  if (const std::string error = bench_switch::unusable_hwloc_environment(); !error.empty()) usage_error(error);
+  if (options.topology) {
+    if (const std::string error = bench_switch::synthetic_too_big(options.synthetic); !error.empty()) usage_error(error);
+    return print_topology(options.synthetic);
+  }
   refuse_another_machine();
   if (!options.c2c_cpus.empty()) {
     if (const std::string error = bench_switch::check_c2c_cpus(options.c2c_cpus); !error.empty()) usage_error(error);
@@ -329,13 +315,6 @@ int main(int argc, char** argv) {
   // With the JSON on standard output, the table goes to standard error, so the output stays JSON.
   const bool json_on_stdout = output->kind == bench_switch::OutputPath::Kind::descriptor && output->fd == STDOUT_FILENO;
   std::FILE* console = json_on_stdout ? stderr : stdout;
-  // perf counters take two descriptors per task, and the ring family has a thousand tasks.
-  rlimit files{};
-  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &files);
-  }
-
   // Defaults first, the user's flags after them: Google Benchmark keeps the last value of a flag.
   std::vector<std::string> args = {argv[0], "--benchmark_repetitions=5", "--benchmark_min_time=0.03"};
   if (options.quick) {
@@ -414,7 +393,8 @@ int main(int argc, char** argv) {
   }
   if (options.with_go) bench_switch::merge_go_suite(doc, go);
   // After the merge: a finding may set a C++ figure beside a Python one (Asio against asyncio).
-  doc["summaries"]["findings"] = bench_switch::findings(doc);
+  doc["summaries"]["findings"] = failure_findings(doc["benchmarks"]);
+  for (json& f : bench_switch::findings(doc)) doc["summaries"]["findings"].push_back(std::move(f));
   print_findings(console, doc["summaries"]["findings"]);
   if (const std::string error = bench_switch::write_output(*output, doc.dump(2) + "\n"); !error.empty()) {
     std::fprintf(stderr, "bench_switch: %s\n", error.c_str());

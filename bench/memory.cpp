@@ -15,6 +15,7 @@
 #include "experiments/spawn.hpp"
 #include "measure/affinity.hpp"
 #include "registry.hpp"
+#include "resource_refusal.hpp"
 #include "wait_bound.hpp"
 
 namespace bench_switch {
@@ -40,7 +41,8 @@ void BM_Memory(benchmark::State& state, IdleKind kind, PlacementKind where) {
   } catch (const PinRefused& e) {
     return skip(state, e.what());
   } catch (const std::exception& e) {
-    return state.SkipWithError(fmt::format("could not hold {} idle tasks: {}", kTasks, e.what()).c_str());
+    const std::string refused = skip_for(fmt::format("{} idle tasks", kTasks), e);
+    return skip_or_fail(state, refused.empty() ? fmt::format("could not hold {} idle tasks: {}", kTasks, e.what()) : refused);
   }
   auto& c = state.counters;
   c["rss_bytes_per_task"] = m.rss_bytes_per_task;

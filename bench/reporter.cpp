@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cmath>
 #include <regex>
 
@@ -72,27 +75,54 @@ void SuiteReporter::ReportRuns(const std::vector<Run>& runs) {
     const FamilyView* view = view_of(family);
     out << fmt::format("\n== {}: {}\n", family, view ? view->headline : "");
   }
-  // Google Benchmark reports a benchmark's repetitions in one call and their aggregates in a
-  // second: the row waits for the aggregates when there are any.
+  // Google Benchmark reports a benchmark's repetitions in one call and their aggregates, computed
+  // from the repetitions that did not fail, in a second. A failure in any repetition fails the
+  // benchmark: its row says so and its aggregates are not printed, so no figure stands for it.
   const Run& first = runs.front();
-  const bool aggregates_follow = first.repetitions > 1 && first.run_type == Run::RT_Iteration && !first.error_occurred;
-  const bool repeated_error = first.error_occurred && first.repetition_index > 0;
-  if (first.run_type == Run::RT_Iteration && !first.error_occurred) latency_words_ = latency_words(runs);
-  if (!aggregates_follow && !repeated_error) print_row(runs);
+  if (first.run_type == Run::RT_Iteration) {
+    if (print_error_row(runs)) {
+      errored_run_ = first.run_name.str();
+    } else {
+      errored_run_.clear();
+      latency_words_ = latency_words(runs);
+      if (first.repetitions <= 1 || runs.size() < 2) print_row(runs);
+    }
+  } else if (first.run_name.str() != errored_run_) {
+    print_row(runs);
+  }
   last_report_ = seconds_now();
   out.flush();
+}
+
+bool SuiteReporter::print_error_row(const std::vector<Run>& runs) {
+  // A failure outranks a skip: a benchmark skipped in one repetition and failed in another failed.
+  const Run* shown = nullptr;
+  std::vector<std::string> which;
+  for (const Run& r : runs) {
+    if (!r.error_occurred) continue;
+    const bool skip = r.error_message.rfind("skipped:", 0) == 0;
+    if (shown == nullptr || (!skip && shown->error_message.rfind("skipped:", 0) == 0)) shown = &r;
+    which.push_back(std::to_string(r.repetition_index + 1));
+  }
+  if (shown == nullptr) return false;
+  const bool skipped = shown->error_message.rfind("skipped:", 0) == 0;
+  if (!skipped) ++failures_;
+  std::string where;
+  const auto total = std::max<std::int64_t>(shown->repetitions, static_cast<std::int64_t>(runs.size()));
+  // Which repetitions, unless every one of them was skipped alike.
+  if (total > 1 && !(skipped && which.size() == runs.size())) {
+    where = fmt::format(" (repetition{} {} of {}", which.size() > 1 ? "s" : "", fmt::join(which, ", "), total);
+    where += which.size() < runs.size() ? "; the others are in the JSON, no figure is given)" : ")";
+  }
+  GetOutputStream() << fmt::format("  {:<44} {}{}\n", display_name(shown->run_name.str()),
+                                   skipped ? shown->error_message : "FAILED: " + shown->error_message, where);
+  return true;
 }
 
 void SuiteReporter::print_row(const std::vector<Run>& runs) {
   const Run& first = runs.front();
   const std::string name = display_name(first.run_name.str());
   auto& out = GetOutputStream();
-  if (first.error_occurred) {
-    const bool skipped = first.error_message.rfind("skipped:", 0) == 0;
-    if (!skipped) ++failures_;
-    out << fmt::format("  {:<44} {}\n", name, skipped ? first.error_message : "FAILED: " + first.error_message);
-    return;
-  }
   ++measured_;
   // The median of the repetitions when there are several, else the single run.
   // The spread is stddev / mean of the repetitions (the coefficient of variation).

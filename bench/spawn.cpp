@@ -6,6 +6,8 @@
 // creates inherits that mask, so creation never waits for another CPU to wake up.
 #include <fmt/format.h>
 
+#include <cerrno>
+
 #include <map>
 #include <optional>
 
@@ -14,6 +16,7 @@
 #include "measure/clock.hpp"
 #include "measure/memory.hpp"
 #include "registry.hpp"
+#include "resource_refusal.hpp"
 #include "wait_bound.hpp"
 
 namespace bench_switch {
@@ -53,15 +56,20 @@ void BM_Spawn(benchmark::State& state, const std::string& key, PlacementKind whe
     if (process) bound.emplace();
     const std::uint64_t batch = batch_tasks(key, once);
     std::uint64_t tasks = 0, failed = 0;
+    int refused = 0;  // the errno of a task a limit refused
     double ns = 0;
     while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(batch))) {
       const std::uint64_t t0 = now_ns();
-      for (std::uint64_t i = 0; i < batch; ++i)
-        if (!once()) ++failed;
+      for (std::uint64_t i = 0; i < batch; ++i) {
+        errno = 0;  // only this task's refusal is read
+        if (!once()) ++failed, refused = is_refusal(errno) ? errno : refused;
+      }
       const std::uint64_t t1 = now_ns();
       state.SetIterationTime(static_cast<double>(t1 - t0) * 1e-9);
       ns += static_cast<double>(t1 - t0), tasks += batch;
     }
+    // A task the kernel would not start (EAGAIN: RLIMIT_NPROC; ENOMEM) is a limit's refusal.
+    if (refused != 0) return skip(state, refusal(fmt::format("{} of {} tasks could not start", failed, tasks), refused));
     if (failed != 0)
       return state.SkipWithError(fmt::format("{} of {} tasks did not run to a normal end", failed, tasks).c_str());
     state.counters["ns_per_task"] = ns / static_cast<double>(tasks);
@@ -71,8 +79,9 @@ void BM_Spawn(benchmark::State& state, const std::string& key, PlacementKind whe
     if (process) state.counters["parent_rss_bytes"] = static_cast<double>(read_memory().rss);
   } catch (const PinRefused& e) {
     skip(state, e.what());
-  } catch (const std::exception& e) {  // a stack or thread refused: a failure, not a skip
-    state.SkipWithError(fmt::format("spawn failed: {}", e.what()).c_str());
+  } catch (const std::exception& e) {  // a stack or thread refused by a limit: a skip naming it
+    const std::string refused = skip_for("a spawned task", e);
+    skip_or_fail(state, refused.empty() ? fmt::format("spawn failed: {}", e.what()) : refused);
   }
 }
 

@@ -1048,9 +1048,13 @@ def parse_args(argv):
     args.benchmarks = [b for b in all_benchmarks() if args.filter is None or args.filter.search(benchmark_name(b))]
     if not args.benchmarks:
         p.error(f"--filter {args.filter.pattern!r} matches no benchmark (try --list)")
-    folder = os.path.dirname(os.path.abspath(args.json))
-    if not args.list and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
-        p.error(f"--json {args.json}: folder {folder} does not exist or is not writable")
+    if not args.list:
+        try:  # the calls the final write makes, before anything is measured
+            output_file.check_writable(args.json)
+        except OSError as e:
+            print(f"bench_python.py: error: cannot write --json {args.json!r} ({e.strerror or e}); nothing measured",
+                  file=sys.stderr)
+            sys.exit(2)
     return args
 
 
@@ -1109,8 +1113,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("bench_python.py: interrupted", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(bsjson.run_main("bench_python.py", main))

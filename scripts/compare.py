@@ -913,4 +913,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(bsjson.run_main(PROG, main))

@@ -26,7 +26,73 @@ def is_standard_output(path):
 
 
 def write_output(path, data):
-    """Write `data` (str, or bytes for PNG and the like) to `path` whole, whatever `path` is."""
+    """Write `data` (str, or bytes for PNG and the like) to `path` whole, whatever `path` is.
+    An error that names no file (a full disk, say) is raised naming `path`."""
+    try:
+        _write_output(path, data)
+    except OSError as e:
+        if e.filename is None or os.path.basename(str(e.filename)).startswith(".tmp-"):
+            raise OSError(e.errno, e.strerror or str(e), path) from None
+        raise
+
+
+def check_writable(path):
+    """Raise OSError, as write_output would, unless `path` can take a write; before any measuring.
+    For a file to be replaced it makes the calls the write makes: a temporary file created in the
+    folder and renamed there; and the rule a rename over another user's file meets in a sticky
+    folder (/tmp), which no probe may try on the file itself."""
+    if not path:
+        raise OSError(errno.ENOENT, "an empty path", path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        if any(_same_as_descriptor(st, fd) for fd in (1, 2)):
+            return
+        if stat.S_ISDIR(st.st_mode):
+            raise OSError(errno.EISDIR, "it is a folder", path)
+        if stat.S_ISBLK(st.st_mode):
+            raise OSError(errno.EPERM, "it is a block device, which results must not overwrite", path)
+        if not stat.S_ISREG(st.st_mode):
+            return  # a device, FIFO or socket is written straight, when the results are ready
+    target = _follow_links(path)
+    folder = os.path.dirname(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, path) from None
+    os.close(fd)
+    try:
+        os.rename(tmp, tmp + "-renamed")
+        tmp += "-renamed"
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, path) from None
+    finally:
+        os.unlink(tmp)
+    _check_sticky(folder, target, path)
+
+
+def _same_as_descriptor(st, fd):
+    try:
+        return os.path.samestat(st, os.fstat(fd))
+    except OSError:
+        return False
+
+
+def _check_sticky(folder, target, path):
+    """A sticky folder lets only the file's owner, the folder's or root replace a file."""
+    try:
+        dir_st, old = os.stat(folder), os.lstat(target)
+    except FileNotFoundError:
+        return
+    uid = os.geteuid()
+    if dir_st.st_mode & stat.S_ISVTX and uid not in (0, dir_st.st_uid, old.st_uid):
+        raise OSError(errno.EPERM, f"it belongs to user {old.st_uid} in a sticky folder, and only they may replace it",
+                      path)
+
+
+def _write_output(path, data):
     payload = data if isinstance(data, (bytes, bytearray)) else data.encode("utf-8")
     try:
         st = os.stat(path)

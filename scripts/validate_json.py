@@ -54,8 +54,13 @@ def problems(data, require_families=()):
     stop = ctx.get("interrupted")
     if stop:
         found.append(f"the run was interrupted by {stop.get('signal', 'a signal')}: it holds only what was measured before")
+    if not data["benchmarks"]:
+        found.append("no benchmark in it (a run that measured nothing is not a result)")
     families = set()
-    for entry in data["benchmarks"]:
+    for number, entry in enumerate(data["benchmarks"]):
+        if not isinstance(entry, dict):
+            found.append(f"benchmarks[{number}] is not an object")
+            continue
         name = entry.get("name", "?")
         if bsjson.is_failed(entry):
             found.append(f"{name}: failed: {entry.get('error_message', '')}")
@@ -109,4 +114,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(bsjson.run_main("validate_json", main))

@@ -104,6 +104,28 @@ std::string write_descriptor(const OutputPath& out, const std::string& text) {
   return "";
 }
 
+// The calls replace_file makes, tried before anything is measured so that they cannot pass now and
+// fail at the end: a temporary file created in the folder, and renamed there. A rename over the
+// old file itself cannot be tried without replacing it: the rule it would meet in a sticky folder
+// (/tmp), where only the file's owner, the folder's or a privileged user may replace a file, is
+// checked instead. "" when the write would succeed, else why not.
+std::string probe_replace(const fs::path& folder, const fs::path& target) {
+  std::string tmp = (folder / ".bench_switch.XXXXXX").string();
+  const int fd = mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  close(fd);
+  const std::string renamed = tmp + "-renamed";
+  const int moved = rename(tmp.c_str(), renamed.c_str());
+  const int saved = errno;
+  unlink(moved == 0 ? renamed.c_str() : tmp.c_str());
+  if (moved != 0) return std::strerror(saved);
+  struct stat dir {}, old {};
+  if (stat(folder.c_str(), &dir) != 0 || lstat(target.c_str(), &old) != 0 || !(dir.st_mode & S_ISVTX)) return "";
+  const uid_t me = geteuid();
+  if (me == 0 || me == dir.st_uid || me == old.st_uid) return "";
+  return "it belongs to user " + std::to_string(old.st_uid) + " in a sticky folder, and only they may replace it";
+}
+
 }  // namespace
 
 std::optional<OutputPath> resolve_output(const std::string& path, std::string& error) {
@@ -133,8 +155,7 @@ std::optional<OutputPath> resolve_output(const std::string& path, std::string& e
   const fs::path folder = target->parent_path();
   struct stat dir {};
   if (stat(folder.c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode)) return error = cannot(path, "no folder " + folder.string()), std::nullopt;
-  // The temporary file is made in the folder, so it must be writable even when the file is.
-  if (access(folder.c_str(), W_OK) != 0) return error = cannot(path, std::strerror(errno)), std::nullopt;
+  if (const std::string why = probe_replace(folder, *target); !why.empty()) return error = cannot(path, why), std::nullopt;
   return out;
 }
 

@@ -27,13 +27,19 @@ TEST(C2c, DefaultsToOnePuPerCoreAndTakesAllOrAListWithAStride) {
 
 TEST(C2c, RefusesASpecItCannotReadOrThatNamesNoAllowedCpu) {
   const auto t = synthetic_machine("pack:1 core:2 pu:1");
-  for (const char* bad : {"some", "3-1", "0-1:0", "0-1:x", "1,,2", "0-"}) {
+  for (const char* bad : {"some", "3-1", "0-1:0", "0-1:x", "0-1:2x", "1,,2", "0-", "0,", "-1", "0-1,0-1", "1,0,1", "0-2147483647"}) {
     std::string error;
     EXPECT_TRUE(c2c_cpus(*t, bad, error).empty()) << bad;
     EXPECT_NE(error.find(std::string("--c2c-cpus=") + bad), std::string::npos) << error;
   }
   std::string error;
   EXPECT_TRUE(c2c_cpus(*t, "5-9", error).empty());
+  EXPECT_NE(error.find("beyond the highest this process may use, 1"), std::string::npos) << error;
+  EXPECT_TRUE(c2c_cpus(*t, "1,0,1", error).empty());
+  EXPECT_NE(error.find("CPU 1 is listed twice"), std::string::npos) << error;
+  const auto restricted = synthetic_machine("pack:1 core:4 pu:1", {0, 3});
+  error.clear();
+  EXPECT_TRUE(c2c_cpus(*restricted, "1-2", error).empty());
   EXPECT_NE(error.find("none of these CPUs is allowed"), std::string::npos) << error;
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "binary.hpp"
 
@@ -77,4 +78,36 @@ TEST(Cli, ARunWritesCompleteJsonAtomically) {
   fs::remove_all(dir);
 }
 
+}  // namespace
+
+namespace {
+// Values the options refuse, with the words the one line must hold: the range, the duplicate,
+// the bound, the option that replaces a refused Google Benchmark flag.
+struct CliRefusal {
+  std::vector<std::string> args;
+  const char* says;
+};
+
+TEST(Cli, OutOfRangeValuesAndFlagsItCannotHonourGetOneLineNamingTheCause) {
+  const CliRefusal refusals[] = {
+      {{"--benchmark_repetitions=0"}, "a whole number from 1 to 1000"},
+      {{"--benchmark_repetitions=-3"}, "a whole number from 1 to 1000"},
+      {{"--count-instructions", "fcontext_fiber", "-5"}, "bad number of round trips '-5'"},
+      {{"--count-instructions", "fcontext_fiber", "123456789012345678901234"}, "a whole number from 1 to"},
+      {{"--c2c-cpus=0-1,0-1"}, "CPU 0 is listed twice"},
+      {{"--c2c-cpus=0-2147483647"}, "CPU 2147483647 is beyond the highest"},
+      {{"--c2c-cpus="}, "--c2c-cpus needs a value"},
+      {{"--c2c-budget=inf"}, "not a number of seconds"},
+      {{"--topology=pack:1000 numa:100 core:100 pu:100"}, "more than 1024 PUs"},
+      {{"--benchmark_out=/tmp/bs_cli_out.json"}, "with --json PATH"},
+      {{"--benchmark_format=json"}, "with --json PATH"},
+  };
+  for (const CliRefusal& r : refusals) {
+    const Outcome o = run_binary(r.args, 10);
+    EXPECT_EQ(o.exit_code, 2) << r.args.front() << ": " << o.err;
+    EXPECT_EQ(lines(o.err), 1) << o.err;
+    EXPECT_NE(o.err.find(r.says), std::string::npos) << o.err;
+    EXPECT_TRUE(o.out.empty()) << o.out;
+  }
+}
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "measure/clock.hpp"
@@ -13,26 +14,32 @@
 #include "measure/idle_states.hpp"
 #include "measure/kernel_counters.hpp"
 #include "measure/paired_batches.hpp"
+#include "resource_refusal.hpp"
 #include "wait_bound.hpp"
 
 namespace bench_switch {
 
 namespace {
-// "0-7,12" into its numbers; false for anything else.
-bool parse_list(const std::string& text, std::vector<int>& out) {
+// "0-7,12" into its numbers, each from 0 to `highest` and listed once; "" or why not. The bound is
+// checked before a range is expanded, so that 0-2147483647 costs nothing.
+std::string parse_list(const std::string& text, int highest, std::vector<int>& out) {
   std::stringstream in(text);
   std::string item;
+  std::set<int> seen;
   while (std::getline(in, item, ',')) {
     int lo = 0, hi = 0;
     char dash = 0, rest = 0;
     std::stringstream one(item);
-    if (!(one >> lo)) return false;
+    if (!(one >> lo) || lo < 0) return "not";
     hi = lo;
-    if (one >> dash && (dash != '-' || !(one >> hi) || hi < lo)) return false;
-    if (one >> rest) return false;
+    if (one >> dash && (dash != '-' || !(one >> hi) || hi < lo)) return "not";
+    if (one >> rest) return "not";
+    if (hi > highest) return fmt::format("CPU {} is beyond the highest this process may use, {}", hi, highest);
+    for (int c = lo; c <= hi; ++c)
+      if (!seen.insert(c).second) return fmt::format("CPU {} is listed twice", c);
     for (int c = lo; c <= hi; ++c) out.push_back(c);
   }
-  return !out.empty();
+  return out.empty() || text.empty() || text.back() == ',' ? "not" : "";
 }
 }  // namespace
 
@@ -40,14 +47,20 @@ std::vector<int> c2c_cpus(const Topology& t, const std::string& spec, std::strin
   if (spec == "cores") return t.one_per_core();
   if (spec == "all") return t.cpus();
   const auto colon = spec.find(':');
+  const std::vector<int> allowed = t.cpus();
+  const int highest = allowed.empty() ? -1 : *std::max_element(allowed.begin(), allowed.end());
   std::vector<int> listed;
   int stride = 1;
-  if (!parse_list(spec.substr(0, colon), listed) ||
-      (colon != std::string::npos && (std::sscanf(spec.c_str() + colon + 1, "%d", &stride) != 1 || stride < 1))) {
+  char after = 0;
+  const std::string list_error = parse_list(spec.substr(0, colon), highest, listed);
+  if (list_error.empty() && colon != std::string::npos &&
+      (std::sscanf(spec.c_str() + colon + 1, "%d%c", &stride, &after) != 1 || stride < 1))
+    error = fmt::format("--c2c-cpus={}: the stride after ':' is not a whole number above 0", spec);
+  else if (list_error == "not")
     error = fmt::format("--c2c-cpus={}: not 'cores', 'all' or a CPU list with an optional stride (e.g. 0-63:4)", spec);
-    return {};
-  }
-  const std::vector<int> allowed = t.cpus();
+  else if (!list_error.empty())
+    error = fmt::format("--c2c-cpus={}: {}", spec, list_error);
+  if (!error.empty()) return {};
   std::vector<int> out;
   for (std::size_t i = 0; i < listed.size(); i += static_cast<std::size_t>(stride))
     if (std::find(allowed.begin(), allowed.end(), listed[i]) != allowed.end()) out.push_back(listed[i]);
@@ -120,7 +133,10 @@ C2cMatrix measure_c2c(const Mechanism& m, const std::vector<int>& cpus, const st
       out.cells[index(a)][index(b)] = measure_cell(m, a, b);
       ++out.pairs_measured;
     } catch (const std::exception& e) {  // PinRefused, PartnerLost: the pair is left out, and said
-      if (out.failure.empty()) out.failure = fmt::format("cpus {},{}: {}", a, b, e.what());
+      // A limit's refusal names the limit: "cpus 0,1: … (RLIMIT_NPROC 3: …)".
+      const std::string refused = skip_for(fmt::format("cpus {},{}", a, b), e);
+      if (out.failure.empty())
+        out.failure = refused.empty() ? fmt::format("cpus {},{}: {}", a, b, e.what()) : refused.substr(std::size("skipped: ") - 1);
     }
   }
   out.elapsed_s = elapsed();

@@ -70,7 +70,7 @@ void* mark_thread_ran(void* ran) {
 bool spawn_thread() {
   bool ran = false;  // written by the thread, read after the join (which orders the two)
   pthread_t t;
-  if (pthread_create(&t, nullptr, mark_thread_ran, &ran) != 0) return false;
+  if (const int error = pthread_create(&t, nullptr, mark_thread_ran, &ran); error != 0) return errno = error, false;
   return pthread_join(t, nullptr) == 0 && ran;
 }
 
@@ -107,7 +107,7 @@ bool spawn_posix_spawn(const std::string& path) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   const int error = posix_spawn(&pid, path.c_str(), nullptr, &attr, argv, environ);
   posix_spawnattr_destroy(&attr);
-  if (error != 0) return false;
+  if (error != 0) return errno = error, false;  // the caller tells a limit's refusal by it
   return exited_cleanly(pid);
 }
 

@@ -24,6 +24,7 @@
 #include "measure/clock.hpp"
 #include "measure/loop_clock.hpp"
 #include "mechanisms/shared_block.hpp"
+#include "resource_refusal.hpp"
 
 namespace bench_switch {
 namespace {
@@ -238,7 +239,8 @@ CrewResult run_crew(const CrewPlan& plan, const std::function<void(int index, st
   try {
     crew.start(body);
   } catch (const std::exception& e) {
-    result.error = e.what();
+    const std::string refused = skip_for("a crew task", e);
+    result.error = refused.empty() ? e.what() : refused;
     return result;
   }
   if (!crew.wait_all(sync->ready, now_ns() + 5'000'000'000u, result.error)) return result;

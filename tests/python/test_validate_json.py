@@ -90,3 +90,17 @@ def test_an_interval_may_be_null_but_not_missing():
     assert any("efficiency_lo" in p for p in validate_json.problems(doc))
     doc["benchmarks"][-1].update(efficiency_lo=0.4, efficiency=None)
     assert any("'efficiency'" in p for p in validate_json.problems(doc))
+
+
+def test_a_file_with_no_benchmark_or_an_entry_that_is_not_an_object_is_invalid():
+    assert any("no benchmark" in p for p in validate_json.problems(dict(DOC, benchmarks=[])))
+    assert any("benchmarks[1] is not an object" in p for p in validate_json.problems(dict(DOC, benchmarks=[ENTRY, 5])))
+
+
+def test_a_non_finite_figure_is_refused_in_one_line(tmp_path):
+    for word in ("NaN", "Infinity", "-Infinity", "1e999"):
+        path = tmp_path / "run.json"
+        path.write_text(json.dumps(DOC).replace('"real_time": 2000.0', f'"real_time": {word}'))
+        result = subprocess.run([sys.executable, validate_json.__file__, str(path)], capture_output=True, text=True)
+        assert result.returncode == 2, word
+        assert result.stderr.count("\n") == 1 and "finite" in result.stderr, result.stderr
