@@ -135,8 +135,10 @@ C2cMatrix measure_c2c(const Mechanism& m, const std::vector<int>& cpus, const st
     } catch (const std::exception& e) {  // PinRefused, PartnerLost: the pair is left out, and said
       // A limit's refusal names the limit: "cpus 0,1: … (RLIMIT_NPROC 3: …)".
       const std::string refused = skip_for(fmt::format("cpus {},{}", a, b), e);
-      if (out.failure.empty())
+      if (out.failure.empty()) {
         out.failure = refused.empty() ? fmt::format("cpus {},{}: {}", a, b, e.what()) : refused.substr(std::size("skipped: ") - 1);
+        out.refused = !refused.empty();
+      }
     }
   }
   out.elapsed_s = elapsed();

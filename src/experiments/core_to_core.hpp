@@ -46,6 +46,7 @@ struct C2cMatrix {
   std::size_t pairs_total = 0, pairs_measured = 0;
   double elapsed_s = 0, budget_s = 0;
   std::string failure;  // why a pair could not be measured (a pin refused, a partner lost); "" if none
+  bool refused = false;  // that failure was a limit's refusal (RLIMIT_NPROC…): a skip, not a failure
 };
 
 // What keeps a cell's two CPUs in a state while the cell is measured (the `busy` idle state: a
