@@ -5,7 +5,7 @@ than x. Right, the refill per preemption against the working set S, with its int
 interval reaches zero are grey and hollow (unresolved), never left out, never a bare whisker."""
 from .common import (RUN_DASHES, SERIES_COLOURS, Chart, NoData, bytes_axis, fmt_count, fmt_ns, log_axis, number,
                      need, param, place_legend, pyplot, ticker)
-from .distribution import distributions, slower_line
+from .distribution import distributions, quantile, slower_line
 
 UNRESOLVED_GREY = "#9a9a9a"
 
@@ -32,10 +32,10 @@ def draw_events(ax, runs, events):
         colour = "#222222" if label.startswith("voluntary") else SERIES_COLOURS[series.index(label) % len(SERIES_COLOURS)]
         line, = ax.plot(*slower_line(d.buckets), color=colour, linestyle=RUN_DASHES[d.run_index % len(RUN_DASHES)],
                         linewidth=2.2 if label.startswith("voluntary") else 1.4)
-        ax.plot([d.p50], [0.5], marker="o", color=colour, markeredgecolor="black", linestyle="none", zorder=5)
+        ax.plot([quantile(d.buckets, 0.5)], [0.5], marker="o", color=colour, markeredgecolor="black", linestyle="none", zorder=5)
         handles.append(line)
         run = f" — {runs[d.run_index].label}" if len(runs) > 1 else ""
-        labels.append(f"{label}: p50 {fmt_ns(d.p50)}, {fmt_count(d.samples)} events{run}")
+        labels.append(f"{label}: p50 {fmt_ns(quantile(d.buckets, 0.5))}, {fmt_count(d.samples)} events{run}")
     lo = min(d.buckets[0][0] for _, d in events) / 1.3
     hi = max(d.buckets[-1][1] for _, d in events) * 1.3
     ax.set_xscale("log")
