@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <regex>
 #include <new>
 #include <system_error>
 
@@ -56,12 +57,19 @@ void run_guarded(const std::function<void(benchmark::State&)>& fn, benchmark::St
 }
 }  // namespace
 
+namespace {
+std::vector<benchmark::internal::Benchmark*>& every_benchmark() {
+  static std::vector<benchmark::internal::Benchmark*> b;
+  return b;
+}
+}  // namespace
+
 benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFields fields,
                                               std::function<void(benchmark::State&)> fn) {
   registered()[name] = std::move(fields);
-  return benchmark::RegisterBenchmark(name.c_str(), [fn = std::move(fn)](benchmark::State& s) { run_guarded(fn, s); })
-      ->UseManualTime()
-      ->Unit(benchmark::kNanosecond);
+  return every_benchmark().emplace_back(benchmark::RegisterBenchmark(name.c_str(), [fn = std::move(fn)](benchmark::State& s) { run_guarded(fn, s); })
+                                                ->UseManualTime()
+                                                ->Unit(benchmark::kNanosecond));
 }
 
 const EntryFields* fields_for(const std::string& run_name) {
@@ -218,6 +226,25 @@ benchmark::internal::Benchmark* fixed_budget(benchmark::internal::Benchmark* b, 
 
 void shrink_fixed_budgets(int repetitions, double min_time_s) {
   for (auto* b : fixed()) b->Repetitions(repetitions)->MinTime(min_time_s);
+}
+
+void set_repetitions_everywhere(int repetitions) {
+  for (auto* b : every_benchmark()) b->Repetitions(repetitions);
+}
+
+void budget_into_fields(nlohmann::json& entry) {
+  static const std::regex budget(R"(/(min_time|repeats|iterations):([0-9.]+)(?=/|$))");
+  nlohmann::json fields = {{"min_time_s", nullptr}, {"iterations", nullptr}, {"repetitions", entry.value("repetitions", 0)}};
+  for (const char* key : {"name", "run_name"}) {
+    if (!entry.contains(key) || !entry[key].is_string()) continue;
+    const std::string name = entry[key];
+    for (std::sregex_iterator m(name.begin(), name.end(), budget), end; m != end; ++m) {
+      if ((*m)[1] == "min_time") fields["min_time_s"] = std::stod((*m)[2]);
+      if ((*m)[1] == "iterations") fields["iterations"] = std::stoll((*m)[2]);
+    }
+    entry[key] = std::regex_replace(name, budget, "");
+  }
+  entry["budget"] = fields;
 }
 
 void mark_quick(const std::string& name) { quick_names().push_back(name); }
