@@ -36,11 +36,11 @@ from comparing.report import compare_files
 from comparing.runs import keep_only, pool, read_run
 from comparing.statistics import (CANNOT_TELL, FASTER, SAME, SLOWER, SMALL, UNCONFIRMED, UNJUDGED,
                                   min_repetitions, smallest_p_mann_whitney, smallest_p_wilcoxon)
-from comparing.verdict import BISECT_SKIP, bisect_status, exit_status
+from comparing.verdict import BISECT_SKIP, NOTHING_JUDGED, bisect_status, exit_status
 
 __all__ = ["main", "build_parser", "read_run", "compare_files", "exact_filter", "smallest_p_mann_whitney",
            "smallest_p_wilcoxon", "min_repetitions", "SLOWER", "FASTER", "SMALL", "SAME", "CANNOT_TELL",
-           "UNJUDGED", "UNCONFIRMED"]
+           "UNJUDGED", "UNCONFIRMED", "NOTHING_JUDGED"]
 
 
 def read_side(paths, opts):

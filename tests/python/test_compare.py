@@ -96,7 +96,8 @@ def verdicts(out):
         for name in (FUTEX, FIBER, CALL):
             if line.startswith(name + " "):
                 found[name] = next(v for v in (compare.SLOWER, compare.FASTER, compare.SMALL,
-                                               compare.SAME, compare.UNJUDGED, compare.UNCONFIRMED)
+                                               compare.SAME, compare.UNJUDGED, compare.UNCONFIRMED,
+                                               compare.CANNOT_TELL)
                                    if f"  {v}" in line)
     return found
 
