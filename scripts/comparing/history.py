@@ -10,7 +10,7 @@ import bsjson
 import output_file
 
 from .report import HISTORY, compare, metric_title
-from .runs import METRICS, Run, current_name, describe, mode_of, old_names_note, read_run
+from .runs import METRICS, Run, current_name, describe, keep_only, mode_of, old_names_note, read_run
 from .statistics import judge_history
 
 
@@ -130,6 +130,7 @@ def compare_history(run, records, opts):
     if opts.metric != "median":
         old.lacking = {name: f"no {opts.metric} recorded" for name, v in old.samples.items() if not v}
     old.samples = {name: v for name, v in old.samples.items() if v}
+    old = keep_only(old, getattr(opts, "filter", "."))
     if any(current_name(k) != k for r in last for k in r["median_ns"]):
         old.notes.append(old_names_note("history", sum(current_name(k) != k for k in last[-1]["median_ns"])))
     if other:

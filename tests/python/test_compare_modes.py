@@ -167,3 +167,22 @@ def test_bisect_cannot_tell_is_125(tmp_path, capsys):
     assert run(capsys, "--bisect", good, tmp_path / "absent.json")[0] == 125   # no run at this commit
     with pytest.raises(SystemExit):
         compare.main(["--bisect", "--report-only", good, this])
+
+
+def test_history_and_filter_agree(tmp_path, capsys):
+    history = tmp_path / "history"
+    for i in range(3):
+        path = write_run(tmp_path / f"r{i}.json", {FUTEX: noisy(1400, seed=i), FIBER: noisy(45, seed=i)},
+                         date=f"2024-03-0{i + 1}")
+        run(capsys, "--history-dir", history, "--record", path)
+    cur = write_run(tmp_path / "cur.json", {FUTEX: noisy(1400, seed=7), FIBER: noisy(45, seed=7)}, date="2024-04-01")
+    status, out, _ = run(capsys, "--history-dir", history, "--against-history", 5, "--filter", "thread_futex", cur)
+    assert status == 0 and FIBER not in out and "missing" not in out
+
+
+def test_help_names_the_new_options():
+    text = compare.build_parser().format_help()
+    for option in ("--old", "--new", "--allow-unjudged", "--across-kernels", "--bisect", "--filter",
+                   "125 cannot tell", "3  nothing judged"):
+        assert option in text
+    assert "BM_Switch" not in text          # the old example matched no benchmark
