@@ -106,7 +106,7 @@ def main(argv=None):
     status, reason = exit_status(reports, opts, compared(opts))
     if opts.bisect:
         status, word = bisect_status(reports, opts, status)
-        reason = f"{word} for git bisect ({reason})"
+        reason = f"{word} for git bisect; {reason}"
     parts = [render(r) for r in reports] + ["\n".join(messages)] * bool(messages)
     parts.append(f"**verdict:** {reason}" if opts.markdown else f"verdict: {reason}")
     print("\n\n".join(parts))
