@@ -66,7 +66,9 @@ nlohmann::json cost_summary(const nlohmann::json& benchmarks) {
     if (b.value("family", "") != "preemption_cost" || b.value("run_type", "") != "iteration" ||
         b.value("error_occurred", false) || !b.contains("resolved"))
       continue;
-    const bool resolved = b["resolved"] == 1;
+    // A figure that came out non-finite is written as null: never read as resolved.
+    const bool resolved = b["resolved"] == 1 && b.contains("ns_direct_per_involuntary_switch") &&
+                          b["ns_direct_per_involuntary_switch"].is_number();
     const double se = b.value("ns_direct_uncertainty", NAN);
     out.push_back({{"K", b["params"].value("K", 0)},
                    {"resolved", resolved},
@@ -95,7 +97,8 @@ std::optional<Finding> preemption_finding(const nlohmann::json& doc) {
     if (b.contains("alone_lost_share") && b["alone_lost_share"].is_number())
       alone = std::isfinite(alone) ? std::max(alone, b["alone_lost_share"].get<double>()) : b["alone_lost_share"].get<double>();
     const double u = b.contains("ns_direct_uncertainty") && b["ns_direct_uncertainty"].is_number() ? b["ns_direct_uncertainty"].get<double>() : NAN;
-    if (b.value("resolved", 0.0) == 1.0 && b.contains("ns_direct_per_involuntary_switch"))
+    if (b.value("resolved", 0.0) == 1.0 && b.contains("ns_direct_per_involuntary_switch") &&
+        b["ns_direct_per_involuntary_switch"].is_number())
       resolved += fmt::format("{}K={}: {:.1f} ± {:.1f} µs", resolved.empty() ? "" : ", ", k,
                               b["ns_direct_per_involuntary_switch"].get<double>() / 1e3, u / 1e3);
     else
