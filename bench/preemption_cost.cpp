@@ -38,7 +38,9 @@ void BM_PreemptionCost(benchmark::State& state, int competitors) {
   auto& c = state.counters;
   // Only a resolved figure is a number here; the uncertainty is always shown, so a reader sees
   // how far from resolving it was.
-  if (r.resolved) c["ns_direct_per_involuntary_switch"] = r.ns_direct_per_involuntary_switch;
+  // Set in every repetition (NaN, written null, when unresolved): Google Benchmark 1.7 crashes when
+  // a later repetition has a counter the first lacked (bench_switch --repetitions).
+  c["ns_direct_per_involuntary_switch"] = r.resolved ? r.ns_direct_per_involuntary_switch : NAN;
   c["ns_direct_uncertainty"] = r.ns_direct_uncertainty;
   c["resolved"] = r.resolved ? 1 : 0;
   c["triples"] = r.triples;
@@ -60,6 +62,11 @@ std::string row_note(const benchmark::UserCounters& c) {
 }
 
 // Each K's figure in words: resolved with its uncertainty, or unresolved; and why the triples stopped.
+// A counter's value, NaN where it is absent or was written as null (one triple has no standard error).
+double preemption_cost_number(const nlohmann::json& b, const char* key) {
+  return b.contains(key) && b[key].is_number() ? b[key].get<double>() : NAN;
+}
+
 nlohmann::json cost_summary(const nlohmann::json& benchmarks) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& b : benchmarks) {
@@ -69,13 +76,13 @@ nlohmann::json cost_summary(const nlohmann::json& benchmarks) {
     // A figure that came out non-finite is written as null: never read as resolved.
     const bool resolved = b["resolved"] == 1 && b.contains("ns_direct_per_involuntary_switch") &&
                           b["ns_direct_per_involuntary_switch"].is_number();
-    const double se = b.value("ns_direct_uncertainty", NAN);
+    const double se = preemption_cost_number(b, "ns_direct_uncertainty");
     out.push_back({{"K", b["params"].value("K", 0)},
                    {"resolved", resolved},
                    {"ns_direct_per_involuntary_switch", resolved ? b["ns_direct_per_involuntary_switch"] : nlohmann::json()},
                    {"ns_direct_uncertainty", b.value("ns_direct_uncertainty", nlohmann::json())},
                    {"triples", b.value("triples", nlohmann::json())},
-                   {"stopped_because", stopped_because(b.value("stopped_by_bound", 0) == 1)},
+                   {"stopped_because", stopped_because(preemption_cost_number(b, "stopped_by_bound") == 1)},
                    {"text", resolved ? fmt::format("{:.0f} ± {:.0f} ns per involuntary switch",
                                                    b["ns_direct_per_involuntary_switch"].get<double>(), se)
                                      : fmt::format("unresolved: the figure is not above its uncertainty ({:.0f} ns)", se)}});
@@ -97,8 +104,7 @@ std::optional<Finding> preemption_finding(const nlohmann::json& doc) {
     if (b.contains("alone_lost_share") && b["alone_lost_share"].is_number())
       alone = std::isfinite(alone) ? std::max(alone, b["alone_lost_share"].get<double>()) : b["alone_lost_share"].get<double>();
     const double u = b.contains("ns_direct_uncertainty") && b["ns_direct_uncertainty"].is_number() ? b["ns_direct_uncertainty"].get<double>() : NAN;
-    if (b.value("resolved", 0.0) == 1.0 && b.contains("ns_direct_per_involuntary_switch") &&
-        b["ns_direct_per_involuntary_switch"].is_number())
+    if (preemption_cost_number(b, "resolved") == 1.0 && std::isfinite(preemption_cost_number(b, "ns_direct_per_involuntary_switch")))
       resolved += fmt::format("{}K={}: {:.1f} ± {:.1f} µs", resolved.empty() ? "" : ", ", k,
                               b["ns_direct_per_involuntary_switch"].get<double>() / 1e3, u / 1e3);
     else

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
 #include <regex>
 #include <new>
 #include <system_error>
@@ -58,6 +59,33 @@ void run_guarded(const std::function<void(benchmark::State&)>& fn, benchmark::St
 }  // namespace
 
 namespace {
+// Google Benchmark 1.7 dereferences a missing entry when a later repetition reports a counter the
+// first did not (a figure set only when resolved): the program crashes. So a repetition reports
+// the first one's counters: one it lacks is NaN (written null), one the first lacked is dropped.
+// It also crashes when the first repetition failed or was skipped and a later one measured: then
+// every later one is skipped at once.
+struct FirstRepetition {
+  bool called = false;
+  bool failed = false;
+  std::vector<std::string> counters;
+};
+
+void same_counters_as_first(benchmark::State& s, FirstRepetition& first) {
+  if (!first.called) {
+    first.called = true;
+    first.failed = s.error_occurred();
+    for (const auto& [name, counter] : s.counters) first.counters.push_back(name);
+    return;
+  }
+  if (s.error_occurred()) return;
+  benchmark::UserCounters kept;
+  for (const std::string& name : first.counters) {
+    const auto it = s.counters.find(name);
+    kept[name] = it != s.counters.end() ? it->second : benchmark::Counter(NAN);
+  }
+  s.counters = std::move(kept);
+}
+
 std::vector<benchmark::internal::Benchmark*>& every_benchmark() {
   static std::vector<benchmark::internal::Benchmark*> b;
   return b;
@@ -67,7 +95,19 @@ std::vector<benchmark::internal::Benchmark*>& every_benchmark() {
 benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFields fields,
                                               std::function<void(benchmark::State&)> fn) {
   registered()[name] = std::move(fields);
-  return every_benchmark().emplace_back(benchmark::RegisterBenchmark(name.c_str(), [fn = std::move(fn)](benchmark::State& s) { run_guarded(fn, s); })
+  // What this benchmark's first call reported (bench_switch --repetitions makes every benchmark
+  // repeat, the ones that used to run once too): later calls keep to it, as Google Benchmark needs.
+  auto first = std::make_shared<FirstRepetition>();
+  const auto call = [fn = std::move(fn), first](benchmark::State& s) {
+    if (first->called && first->failed) {
+      skip(s, "the first repetition of this benchmark did not measure (its entry says why), and Google Benchmark 1.7 "
+              "cannot aggregate repetitions after such a first one");
+      return;
+    }
+    run_guarded(fn, s);
+    same_counters_as_first(s, *first);
+  };
+  return every_benchmark().emplace_back(benchmark::RegisterBenchmark(name.c_str(), call)
                                                 ->UseManualTime()
                                                 ->Unit(benchmark::kNanosecond));
 }

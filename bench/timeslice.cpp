@@ -67,13 +67,14 @@ void BM_Timeslice(benchmark::State& state, const TimesliceConfig& config) {
   const SlicePrediction p = prediction_for(config.policy);
   if (p.ns) {
     c["predicted_slice_ns"] = *p.ns;
-    if (r.slices.count > 0) c["slice_agrees"] = agrees(r.slices.median, *p.ns) ? 1 : 0;
+    // In every repetition (NaN, written null, with no slice), as Google Benchmark 1.7 needs.
+    c["slice_agrees"] = r.slices.count > 0 ? (agrees(r.slices.median, *p.ns) ? 1 : 0) : NAN;
   }
 }
 
 std::string agreement_note(const benchmark::UserCounters& c) {
   const auto agree = c.find("slice_agrees");
-  if (agree == c.end()) return c.count("slice_median_ns") ? "no prediction" : "";
+  if (agree == c.end() || std::isnan(agree->second.value)) return c.count("slice_median_ns") ? "no prediction" : "";
   return agree->second.value == 1 ? "within 10 % of predicted" : "NOT within 10 % of predicted";
 }
 
@@ -110,7 +111,7 @@ nlohmann::json run_summary(const nlohmann::json& b) {
                         {"slice_count", b.value("slice_count", nlohmann::json())},
                         {"predicted_slice_ns", p.ns ? nlohmann::json(*p.ns) : nlohmann::json()},
                         {"rule", p.rule}};
-  if (b.contains("slice_agrees")) {
+  if (b.contains("slice_agrees") && b["slice_agrees"].is_number() && b["slice_median_ns"].is_number()) {
     out["agrees"] = b["slice_agrees"] == 1;
     out["ratio"] = b["slice_median_ns"].get<double>() / *p.ns;
   } else {
