@@ -43,6 +43,8 @@ def exit_status(reports, opts, compared=True):
         if opts.allow_unjudged:
             return 0, reason + " (allowed by --allow-unjudged)"
         return NOTHING_JUDGED, reason
+    if not compared:
+        return 0, "nothing compared (only --record or --update-baseline was asked for)"
     unjudged = len(rows) - len(judged)
     counted = f"; {unjudged} of {len(rows)} not judged" if unjudged else ""
     if slower and not opts.report_only:
