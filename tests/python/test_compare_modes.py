@@ -186,3 +186,10 @@ def test_help_names_the_new_options():
                    "125 cannot tell", "3  nothing judged"):
         assert option in text
     assert "BM_Switch" not in text          # the old example matched no benchmark
+
+
+def test_a_record_from_before_modes_is_known_quick_by_its_budget_names():
+    from comparing.history import record_mode
+    assert record_mode({"median_ns": {"ring/x/N:2/min_time:0.005/repeats:5/manual_time": 1.0}}) == "quick"
+    assert record_mode({"median_ns": {"switch/x/same_cpu/manual_time": 1.0}}) == "unrecorded"
+    assert record_mode({"mode": "full", "median_ns": {}}) == "full"
