@@ -63,7 +63,7 @@ namespace {
 // first did not (a figure set only when resolved): the program crashes. So a repetition reports
 // the first one's counters: one it lacks is NaN (written null), one the first lacked is dropped.
 // It also crashes when the first repetition failed or was skipped and a later one measured: then
-// every later one is skipped at once.
+// a later one that measured is skipped too (one that did not keeps its own reason).
 struct FirstRepetition {
   bool called = false;
   bool failed = false;
@@ -99,12 +99,11 @@ benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFiel
   // repeat, the ones that used to run once too): later calls keep to it, as Google Benchmark needs.
   auto first = std::make_shared<FirstRepetition>();
   const auto call = [fn = std::move(fn), first](benchmark::State& s) {
-    if (first->called && first->failed) {
+    run_guarded(fn, s);
+    // A repetition that measured after a first one that did not: its figure cannot be kept.
+    if (first->called && first->failed && !s.error_occurred())
       skip(s, "the first repetition of this benchmark did not measure (its entry says why), and Google Benchmark 1.7 "
               "cannot aggregate repetitions after such a first one");
-      return;
-    }
-    run_guarded(fn, s);
     same_counters_as_first(s, *first);
   };
   return every_benchmark().emplace_back(benchmark::RegisterBenchmark(name.c_str(), call)
