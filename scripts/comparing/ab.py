@@ -17,11 +17,21 @@ from .statistics import SLOWER, UNCONFIRMED, judge_paired
 from .units import fmt_change, fmt_p
 
 
+# Google Benchmark filters on its own names, which still carry a fixed budget (/min_time:0.020/
+# repeats:3) that the JSON's names no longer do.
+BUDGET_IN_NAME = "(/(min_time|repeats|iterations):[0-9.]+)*"
+
+
 def exact_filter(names):
-    """A --benchmark_filter regex matching exactly `names` (escaped for both ECMAScript and POSIX)."""
+    """A --benchmark_filter regex matching exactly `names`, whatever budget Google Benchmark puts in
+    them (escaped for both ECMAScript and POSIX)."""
     def escape(name):
         return "".join("\\" + c if c in "\\.^$|?*+()[]{}" else c for c in name)
-    return "^(" + "|".join(escape(n) for n in names) + ")$"
+
+    def pattern(name):
+        head, tail = (name[:-12], name[-12:]) if name.endswith("/manual_time") else (name, "")
+        return escape(head) + BUDGET_IN_NAME + escape(tail)
+    return "^(" + "|".join(pattern(n) for n in names) + ")$"
 
 
 def kill_group(proc):
@@ -142,7 +152,10 @@ def confirm_by_rerun(report, old, current, judge, opts):
     if not flagged or not opts.confirm:
         return report
     print(f"{len(flagged)} slower; confirming with a rerun of {opts.confirm}", file=sys.stderr, flush=True)
-    extra = ["--quick"] if bsjson.bs_context(current.data).get("mode") == "quick" else []
+    ctx = bsjson.bs_context(current.data)
+    extra = ["--quick"] if ctx.get("mode") == "quick" else []
+    if ctx.get("repetitions_setting"):    # the families that otherwise run once need it too
+        extra += ["--repetitions", str(max(5, int(ctx["repetitions_setting"])))]
     with tempfile.TemporaryDirectory(prefix="bench_switch-confirm-") as folder:
         again = run_binary(resolve_binary(opts.confirm), os.path.join(folder, "confirm.json"),
                            exact_filter([row.name for row in flagged]), opts, repetitions=5, extra=extra)

@@ -624,6 +624,11 @@ def test_exact_filter_matches_only_the_names():
     pattern = compare.exact_filter(["BM_X/a:1.5", "BM_Y/(b)"])
     assert re.match(pattern, "BM_X/a:1.5") and re.match(pattern, "BM_Y/(b)")
     assert not re.match(pattern, "BM_X/a:105") and not re.match(pattern, "BM_X/a:1.50")
+    # Google Benchmark's own names still carry a fixed budget, which the JSON's names no longer do.
+    pattern = compare.exact_filter(["ring/thread_ring/N:2/manual_time"])
+    assert re.match(pattern, "ring/thread_ring/N:2/min_time:0.020/repeats:3/manual_time")
+    assert re.match(pattern, "ring/thread_ring/N:2/manual_time")
+    assert not re.match(pattern, "ring/thread_ring/N:20/manual_time")
 
 
 def test_ab_a_failing_binary_is_one_clean_line(tmp_path, capsys, private_tmp):
