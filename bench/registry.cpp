@@ -168,8 +168,14 @@ void add_summary(const std::string& name, std::function<nlohmann::json(const nlo
 nlohmann::json summaries(const nlohmann::json& benchmarks) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, make] : summary_makers()) {
-    nlohmann::json s = make(benchmarks);
-    if (!s.is_null() && !s.empty()) out[name] = std::move(s);
+    // A summary that cannot read its entries (a figure written null) says so; it never costs the
+    // run its results file.
+    try {
+      nlohmann::json s = make(benchmarks);
+      if (!s.is_null() && !s.empty()) out[name] = std::move(s);
+    } catch (const nlohmann::json::exception& e) {
+      out[name] = {{"error", e.what()}};
+    }
   }
   return out;
 }
@@ -219,8 +225,13 @@ void add_finding(const std::string& name, std::function<std::optional<Finding>(c
 nlohmann::json findings(const nlohmann::json& doc) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, find] : finders()) {
-    if (const auto f = find(doc))
-      out.push_back({{"name", name}, {"text", f->text}, {"benchmarks", f->benchmarks}, {"resolved", f->resolved}});
+    try {
+      if (const auto f = find(doc))
+        out.push_back({{"name", name}, {"text", f->text}, {"benchmarks", f->benchmarks}, {"resolved", f->resolved}});
+    } catch (const nlohmann::json::exception& e) {  // as for summaries: said, never fatal
+      out.push_back({{"name", name}, {"text", fmt::format("not computed: {}", e.what())}, {"benchmarks", nlohmann::json::array()},
+                     {"resolved", false}});
+    }
   }
   return out;
 }

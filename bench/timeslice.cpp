@@ -188,11 +188,15 @@ std::optional<Finding> slice_finding(const nlohmann::json& doc) {
   for (const auto& r : runs) {
     names.push_back(r.value("name", ""));
     if (r.contains("agrees") && r["agrees"].is_boolean()) ++predicted, agree += r["agrees"].get<bool>();
-    const double share = r.value("outside_share", NAN);
+    // A figure that came out non-finite is null in the JSON: read as NaN, never thrown on.
+    const auto number = [&r](const char* key, double otherwise) {
+      return r.contains(key) && r[key].is_number() ? r[key].get<double>() : otherwise;
+    };
+    const double share = number("outside_share", NAN);
     if (std::isfinite(share)) outside_lo = std::min(outside_lo, share), outside_hi = std::max(outside_hi, share);
-    longest = std::max(longest, r.value("outside_max_ns", 0.0));
+    longest = std::max(longest, number("outside_max_ns", 0.0));
     if (!r.contains("predicted_slice_ns") || !r["predicted_slice_ns"].is_number()) continue;
-    const std::string text = fmt::format("{:.2f} ms against {:.2f} ms predicted", r.value("slice_median_ns", NAN) / 1e6,
+    const std::string text = fmt::format("{:.2f} ms against {:.2f} ms predicted", number("slice_median_ns", NAN) / 1e6,
                                          r["predicted_slice_ns"].get<double>() / 1e6);
     if (r.value("policy", "") == "rr" && rr.empty()) rr = text;
     if (r.value("policy", "") == "normal" && normal.empty()) normal = text;
