@@ -60,6 +60,10 @@ options:
                      the table then goes to standard error (--json /dev/stdout | jq .)
   --quick            a representative subset (every family, each kind and placement), 5 repetitions,
                      short minimum times: about 15 s, for CI (docs/CI.md)
+  --repetitions N    N repetitions of every benchmark, the families that otherwise run once or
+                     fix their own (memory, timeslice, preemption_cost, c2c; ring, spawn, ...)
+                     included, so every figure has a spread; 9 or more for CI verdicts (docs/CI.md
+                     gives the run time). Minimum times stay as the mode sets them
   --with-python      also run scripts/bench_python.py (asyncio, threads, processes in Python) and
                      merge its results into the same file (docs/PYTHON.md)
   --with-go          also run bench_go (goroutines, Go's preemption, the gophers) and merge its
@@ -203,6 +207,7 @@ json complete(const std::string& gbench_json, const std::string& command) {
   for (json& entry : doc["benchmarks"]) {
     if (const auto* fields = bench_switch::fields_for(entry.value("run_name", entry.value("name", ""))))
       entry.update(bench_switch::to_json(*fields));
+    bench_switch::budget_into_fields(entry);
   }
   doc["summaries"] = bench_switch::summaries(doc["benchmarks"]);
   return doc;
@@ -323,6 +328,10 @@ int main(int argc, char** argv) {
             "--benchmark_filter=" + bench_switch::quick_filter()};
     bench_switch::shrink_fixed_budgets(5, 0.005);
   }
+  if (options.repetitions > 0) {
+    args.push_back(fmt::format("--benchmark_repetitions={}", options.repetitions));
+    bench_switch::set_repetitions_everywhere(options.repetitions);
+  }
   args.insert(args.end(), options.passthrough.begin(), options.passthrough.end());
   std::vector<char*> cargs;
   for (auto& a : args) cargs.push_back(a.data());
@@ -355,6 +364,7 @@ int main(int argc, char** argv) {
     }
     json doc = complete(so_far, command);
     doc["context"]["bench_switch"]["mode"] = options.quick ? "quick" : "full";
+    doc["context"]["bench_switch"]["repetitions_setting"] = options.repetitions > 0 ? json(options.repetitions) : json(nullptr);
     doc["context"]["bench_switch"]["interrupted"] = {{"signal", fmt::format("SIG{}", sigabbrev_np(signal))}, {"signal_number", signal}};
     const std::string error = bench_switch::write_output(*output, doc.dump(2) + "\n");
     if (!error.empty()) {
@@ -387,6 +397,8 @@ int main(int argc, char** argv) {
   if (!gbench_errors.str().empty()) std::fprintf(stderr, "bench_switch: %s", gbench_errors.str().c_str());
   json doc = complete(reporter.json_text(), command);
   doc["context"]["bench_switch"]["mode"] = options.quick ? "quick" : "full";
+  // compare.py keeps runs of different settings apart in a history, as it does quick and full.
+  doc["context"]["bench_switch"]["repetitions_setting"] = options.repetitions > 0 ? json(options.repetitions) : json(nullptr);
   if (options.with_python) {
     for (const json& entry : python["benchmarks"]) doc["benchmarks"].push_back(entry);
     doc["context"]["bench_switch"]["python"] = python["context"].value("bench_switch", json::object());

@@ -51,7 +51,9 @@ void BM_Memory(benchmark::State& state, IdleKind kind, PlacementKind where) {
   // reading's change with no task made), otherwise unresolved and absent, never a number.
   const bool kernel_resolved = std::abs(m.kernel_bytes_per_task) > m.kernel_noise_bytes_per_task ||
                                (m.kernel_bytes_per_task == 0 && m.kernel_noise_bytes_per_task == 0);
-  if (kernel_resolved) c["kernel_bytes_per_task"] = m.kernel_bytes_per_task;
+  // Set in every repetition (NaN, written null, when unresolved): Google Benchmark 1.7 crashes when
+  // a later repetition has a counter the first lacked (bench_switch --repetitions).
+  c["kernel_bytes_per_task"] = kernel_resolved ? m.kernel_bytes_per_task : NAN;
   c["kernel_noise_bytes_per_task"] = m.kernel_noise_bytes_per_task;
   c["kernel_bytes_resolved"] = kernel_resolved ? 1 : 0;
   c["create_ns_per_task"] = m.create_ns / static_cast<double>(m.tasks);

@@ -46,6 +46,14 @@ CLI::Validator seconds_check(double hi) {
       },
       "SECONDS");
 }
+// "" when `v` is a whole number in [lo, hi], else the one line that says so.
+std::string whole_number_error(const char* option, const std::string& v, std::uint64_t lo, std::uint64_t hi) {
+  std::uint64_t n = 0;
+  return whole_number(v, lo, hi, n) ? std::string() : fmt::format("bad {} '{}': a whole number from {} to {}", option, v, lo, hi);
+}
+CLI::Validator whole_number_check(const char* option, std::uint64_t lo, std::uint64_t hi) {
+  return CLI::Validator([=](std::string& v) { return whole_number_error(option, v, lo, hi); }, "N");
+}
 CLI::Validator not_empty(const char* what) {
   return CLI::Validator([what](std::string& v) { return v.empty() ? std::string(what) : std::string(); }, "");
 }
@@ -65,11 +73,7 @@ const std::vector<std::pair<std::string, FlagCheck>>& benchmark_flag_checks() {
       {"--benchmark_report_aggregates_only", [](const std::string&) { return refused_for_json("--benchmark_report_aggregates_only") + " (it keeps every repetition)"; }},
       {"--benchmark_display_aggregates_only", [](const std::string&) { return refused_for_json("--benchmark_display_aggregates_only") + " (it keeps every repetition)"; }},
       {"--benchmark_time_unit", [](const std::string&) { return std::string("--benchmark_time_unit is refused: bench_switch reports every time in ns"); }},
-      {"--benchmark_repetitions", [](const std::string& v) {
-         std::uint64_t n = 0;
-         return whole_number(v, 1, kMaxRepetitions, n) ? std::string()
-                : fmt::format("bad --benchmark_repetitions '{}': a whole number from 1 to {}", v, kMaxRepetitions);
-       }},
+      {"--benchmark_repetitions", [](const std::string& v) { return whole_number_error("--benchmark_repetitions", v, 1, kMaxRepetitions); }},
       {"--benchmark_min_time", [](const std::string& v) {
          double s = 0;
          return finite_seconds(v, kMaxSeconds, false, s) ? std::string()
@@ -99,6 +103,7 @@ void add_options(CLI::App& app, Options& o, std::vector<std::string>& count) {
   app.add_flag("--quick", o.quick);
   app.add_flag("--with-python", o.with_python);
   app.add_flag("--with-go", o.with_go);
+  app.add_option("--repetitions", o.repetitions)->check(whole_number_check("--repetitions", 1, kMaxRepetitions));
   app.add_option("--topology", o.synthetic)->expected(0, 1);
   app.add_option("--c2c-cpus", o.c2c_cpus)->check(not_empty("--c2c-cpus needs cores, all or a CPU list"));
   app.add_option("--c2c-budget", o.c2c_budget_s)->check(seconds_check(kMaxSeconds));

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
+#include <regex>
 #include <new>
 #include <system_error>
 
@@ -56,12 +58,57 @@ void run_guarded(const std::function<void(benchmark::State&)>& fn, benchmark::St
 }
 }  // namespace
 
+namespace {
+// Google Benchmark 1.7 dereferences a missing entry when a later repetition reports a counter the
+// first did not (a figure set only when resolved): the program crashes. So a repetition reports
+// the first one's counters: one it lacks is NaN (written null), one the first lacked is dropped.
+// It also crashes when the first repetition failed or was skipped and a later one measured: then
+// a later one that measured is skipped too (one that did not keeps its own reason).
+struct FirstRepetition {
+  bool called = false;
+  bool failed = false;
+  std::vector<std::string> counters;
+};
+
+void same_counters_as_first(benchmark::State& s, FirstRepetition& first) {
+  if (!first.called) {
+    first.called = true;
+    first.failed = s.error_occurred();
+    for (const auto& [name, counter] : s.counters) first.counters.push_back(name);
+    return;
+  }
+  if (s.error_occurred()) return;
+  benchmark::UserCounters kept;
+  for (const std::string& name : first.counters) {
+    const auto it = s.counters.find(name);
+    kept[name] = it != s.counters.end() ? it->second : benchmark::Counter(NAN);
+  }
+  s.counters = std::move(kept);
+}
+
+std::vector<benchmark::internal::Benchmark*>& every_benchmark() {
+  static std::vector<benchmark::internal::Benchmark*> b;
+  return b;
+}
+}  // namespace
+
 benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFields fields,
                                               std::function<void(benchmark::State&)> fn) {
   registered()[name] = std::move(fields);
-  return benchmark::RegisterBenchmark(name.c_str(), [fn = std::move(fn)](benchmark::State& s) { run_guarded(fn, s); })
-      ->UseManualTime()
-      ->Unit(benchmark::kNanosecond);
+  // What this benchmark's first call reported (bench_switch --repetitions makes every benchmark
+  // repeat, the ones that used to run once too): later calls keep to it, as Google Benchmark needs.
+  auto first = std::make_shared<FirstRepetition>();
+  const auto call = [fn = std::move(fn), first](benchmark::State& s) {
+    run_guarded(fn, s);
+    // A repetition that measured after a first one that did not: its figure cannot be kept.
+    if (first->called && first->failed && !s.error_occurred())
+      skip(s, "the first repetition of this benchmark did not measure (its entry says why), and Google Benchmark 1.7 "
+              "cannot aggregate repetitions after such a first one");
+    same_counters_as_first(s, *first);
+  };
+  return every_benchmark().emplace_back(benchmark::RegisterBenchmark(name.c_str(), call)
+                                                ->UseManualTime()
+                                                ->Unit(benchmark::kNanosecond));
 }
 
 const EntryFields* fields_for(const std::string& run_name) {
@@ -121,8 +168,14 @@ void add_summary(const std::string& name, std::function<nlohmann::json(const nlo
 nlohmann::json summaries(const nlohmann::json& benchmarks) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, make] : summary_makers()) {
-    nlohmann::json s = make(benchmarks);
-    if (!s.is_null() && !s.empty()) out[name] = std::move(s);
+    // A summary that cannot read its entries (a figure written null) says so; it never costs the
+    // run its results file.
+    try {
+      nlohmann::json s = make(benchmarks);
+      if (!s.is_null() && !s.empty()) out[name] = std::move(s);
+    } catch (const nlohmann::json::exception& e) {
+      out[name] = {{"error", e.what()}};
+    }
   }
   return out;
 }
@@ -185,11 +238,16 @@ bool rests_on_failed_family(const Finding& f, const nlohmann::json& doc) {
 nlohmann::json findings(const nlohmann::json& doc) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, find] : finders()) {
-    auto f = find(doc);
-    if (!f) continue;
-    if (name.rfind("self_check:", 0) != 0 && rests_on_failed_family(*f, doc))
-      f->text = "FAILED MEASUREMENT (its family's self-check: the harness and a bare loop disagree): " + f->text, f->resolved = false;
-    out.push_back({{"name", name}, {"text", f->text}, {"benchmarks", f->benchmarks}, {"resolved", f->resolved}});
+    try {
+      auto f = find(doc);
+      if (!f) continue;
+      if (name.rfind("self_check:", 0) != 0 && rests_on_failed_family(*f, doc))
+        f->text = "FAILED MEASUREMENT (its family's self-check: the harness and a bare loop disagree): " + f->text, f->resolved = false;
+      out.push_back({{"name", name}, {"text", f->text}, {"benchmarks", f->benchmarks}, {"resolved", f->resolved}});
+    } catch (const nlohmann::json::exception& e) {  // as for summaries: said, never fatal
+      out.push_back({{"name", name}, {"text", fmt::format("not computed: {}", e.what())}, {"benchmarks", nlohmann::json::array()},
+                     {"resolved", false}});
+    }
   }
   return out;
 }
@@ -234,6 +292,25 @@ benchmark::internal::Benchmark* fixed_budget(benchmark::internal::Benchmark* b, 
 
 void shrink_fixed_budgets(int repetitions, double min_time_s) {
   for (auto* b : fixed()) b->Repetitions(repetitions)->MinTime(min_time_s);
+}
+
+void set_repetitions_everywhere(int repetitions) {
+  for (auto* b : every_benchmark()) b->Repetitions(repetitions);
+}
+
+void budget_into_fields(nlohmann::json& entry) {
+  static const std::regex budget(R"(/(min_time|repeats|iterations):([0-9.]+)(?=/|$))");
+  nlohmann::json fields = {{"min_time_s", nullptr}, {"iterations", nullptr}, {"repetitions", entry.value("repetitions", 0)}};
+  for (const char* key : {"name", "run_name"}) {
+    if (!entry.contains(key) || !entry[key].is_string()) continue;
+    const std::string name = entry[key];
+    for (std::sregex_iterator m(name.begin(), name.end(), budget), end; m != end; ++m) {
+      if ((*m)[1] == "min_time") fields["min_time_s"] = std::stod((*m)[2]);
+      if ((*m)[1] == "iterations") fields["iterations"] = std::stoll((*m)[2]);
+    }
+    entry[key] = std::regex_replace(name, budget, "");
+  }
+  entry["budget"] = fields;
 }
 
 void mark_quick(const std::string& name) { quick_names().push_back(name); }

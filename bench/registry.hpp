@@ -102,6 +102,14 @@ void mark_quick(const std::string& name);
 std::string quick_filter();  // a --benchmark_filter regex that selects exactly the quick set
 // Shrinks every fixed budget to `repetitions` x `min_time_s` (quick mode); call before running.
 void shrink_fixed_budgets(int repetitions, double min_time_s);
+// Sets the repetitions of every benchmark (`bench_switch --repetitions N`): the fixed budgets and
+// the families that run once (memory, timeslice, preemption_cost, c2c) too, so that every figure
+// gets a spread a rank test can use. Minimum times stay. Call before running.
+void set_repetitions_everywhere(int repetitions);
+// Google Benchmark writes a benchmark's own budget into its name (/min_time:0.020, /repeats:3,
+// /iterations:1), so a budget change would rename it. The entry's name and run_name lose it, and
+// "budget" holds it: {"min_time_s", "iterations"} (null: the run's default) and "repetitions".
+void budget_into_fields(nlohmann::json& entry);
 
 // A benchmark that cannot measure here: a message starting "skipped:", and no figure.
 void skip(benchmark::State& state, const std::string& why);

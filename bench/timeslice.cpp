@@ -67,13 +67,14 @@ void BM_Timeslice(benchmark::State& state, const TimesliceConfig& config) {
   const SlicePrediction p = prediction_for(config.policy);
   if (p.ns) {
     c["predicted_slice_ns"] = *p.ns;
-    if (r.slices.count > 0) c["slice_agrees"] = agrees(r.slices.median, *p.ns) ? 1 : 0;
+    // In every repetition (NaN, written null, with no slice), as Google Benchmark 1.7 needs.
+    c["slice_agrees"] = r.slices.count > 0 ? (agrees(r.slices.median, *p.ns) ? 1 : 0) : NAN;
   }
 }
 
 std::string agreement_note(const benchmark::UserCounters& c) {
   const auto agree = c.find("slice_agrees");
-  if (agree == c.end()) return c.count("slice_median_ns") ? "no prediction" : "";
+  if (agree == c.end() || std::isnan(agree->second.value)) return c.count("slice_median_ns") ? "no prediction" : "";
   return agree->second.value == 1 ? "within 10 % of predicted" : "NOT within 10 % of predicted";
 }
 
@@ -110,7 +111,7 @@ nlohmann::json run_summary(const nlohmann::json& b) {
                         {"slice_count", b.value("slice_count", nlohmann::json())},
                         {"predicted_slice_ns", p.ns ? nlohmann::json(*p.ns) : nlohmann::json()},
                         {"rule", p.rule}};
-  if (b.contains("slice_agrees")) {
+  if (b.contains("slice_agrees") && b["slice_agrees"].is_number() && b["slice_median_ns"].is_number()) {
     out["agrees"] = b["slice_agrees"] == 1;
     out["ratio"] = b["slice_median_ns"].get<double>() / *p.ns;
   } else {
@@ -187,11 +188,15 @@ std::optional<Finding> slice_finding(const nlohmann::json& doc) {
   for (const auto& r : runs) {
     names.push_back(r.value("name", ""));
     if (r.contains("agrees") && r["agrees"].is_boolean()) ++predicted, agree += r["agrees"].get<bool>();
-    const double share = r.value("outside_share", NAN);
+    // A figure that came out non-finite is null in the JSON: read as NaN, never thrown on.
+    const auto number = [&r](const char* key, double otherwise) {
+      return r.contains(key) && r[key].is_number() ? r[key].get<double>() : otherwise;
+    };
+    const double share = number("outside_share", NAN);
     if (std::isfinite(share)) outside_lo = std::min(outside_lo, share), outside_hi = std::max(outside_hi, share);
-    longest = std::max(longest, r.value("outside_max_ns", 0.0));
+    longest = std::max(longest, number("outside_max_ns", 0.0));
     if (!r.contains("predicted_slice_ns") || !r["predicted_slice_ns"].is_number()) continue;
-    const std::string text = fmt::format("{:.2f} ms against {:.2f} ms predicted", r.value("slice_median_ns", NAN) / 1e6,
+    const std::string text = fmt::format("{:.2f} ms against {:.2f} ms predicted", number("slice_median_ns", NAN) / 1e6,
                                          r["predicted_slice_ns"].get<double>() / 1e6);
     if (r.value("policy", "") == "rr" && rr.empty()) rr = text;
     if (r.value("policy", "") == "normal" && normal.empty()) normal = text;

@@ -4,7 +4,7 @@ set -eu
 packages="cmake g++ make git
   libbenchmark-dev libbenchmark-tools libboost-context-dev libboost-fiber-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev zlib1g-dev libhwloc-dev pkg-config
   liburing-dev libasio-dev
-  python3 python3-matplotlib python3-numpy python3-scipy python3-pytest
+  python3 python3-matplotlib python3-numpy python3-scipy python3-pytest python3-yaml
   golang-go
   linux-perf valgrind"
 missing=""

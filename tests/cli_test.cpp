@@ -47,8 +47,39 @@ TEST(Cli, AFilterThatMatchesNothingFails) {
 TEST(Cli, HelpNamesTheOptions) {
   const Outcome o = run_binary({"--help"});
   EXPECT_EQ(o.exit_code, 0);
-  for (const char* word : {"--json", "--benchmark_filter", "--benchmark_repetitions", "--benchmark_min_time"})
+  for (const char* word : {"--json", "--repetitions", "--benchmark_filter", "--benchmark_repetitions", "--benchmark_min_time"})
     EXPECT_NE(o.out.find(word), std::string::npos) << word;
+}
+
+TEST(Cli, ABadRepetitionsSettingGetsOneLine) {
+  for (const char* bad : {"--repetitions=0", "--repetitions=many", "--repetitions"}) {
+    const Outcome o = run_binary({bad});
+    EXPECT_EQ(o.exit_code, 2) << bad;
+    EXPECT_EQ(lines(o.err), 1) << o.err;
+    EXPECT_NE(o.err.find("--repetitions"), std::string::npos) << o.err;
+  }
+}
+
+// --repetitions reaches a family that otherwise runs once, and its budget is a field, not a name.
+TEST(Cli, RepetitionsReachEveryFamilyAndBudgetsAreFields) {
+  const fs::path json_path = fs::temp_directory_path() / ("bs_cli_reps_" + std::to_string(getpid()) + ".json");
+  const Outcome o = run_binary({"--repetitions", "3", "--benchmark_filter=memory/idle_coroutine", "--json", json_path.string()});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const auto doc = nlohmann::json::parse(slurp(json_path));
+  int measured = 0;
+  for (const auto& b : doc["benchmarks"]) {
+    const std::string name = b["name"];
+    EXPECT_EQ(name.find("repeats:"), std::string::npos) << name;
+    EXPECT_EQ(name.find("iterations:"), std::string::npos) << name;
+    EXPECT_EQ(b["budget"]["repetitions"], 3) << name;
+    EXPECT_EQ(b["budget"]["iterations"], 1) << name;
+    if (b.value("run_type", "") == "iteration") ++measured;
+  }
+  EXPECT_EQ(measured, 3);
+  EXPECT_EQ(doc["context"]["bench_switch"]["repetitions_setting"], 3);
+  EXPECT_TRUE(doc["context"]["bench_switch"].contains("preempt"));
+  EXPECT_TRUE(doc["context"]["bench_switch"].contains("hz"));
+  fs::remove(json_path);
 }
 
 TEST(Cli, ARunWritesCompleteJsonAtomically) {

@@ -16,6 +16,19 @@ TEST(SchedulerFacts, ConfigValuesAreReadAndUnsetOnesAreN) {
   EXPECT_FALSE(config_value(config, "CONFIG_SCHEDSTATS"));
 }
 
+TEST(SchedulerFacts, PreemptModeIsDebugfsThenCommandLineThenConfig) {
+  const std::string config = "CONFIG_PREEMPT_NONE=y\n# CONFIG_PREEMPT is not set\nCONFIG_PREEMPT_DYNAMIC=y\n";
+  EXPECT_EQ(preempt_mode_of("none voluntary (full) lazy\n", "preempt=none", config, "cfg").mode, "full");
+  EXPECT_EQ(preempt_mode_of(std::nullopt, "quiet preempt=lazy ro", config, "cfg").mode, "lazy");
+  // After "--" the words are init's, not the kernel's.
+  EXPECT_EQ(preempt_mode_of(std::nullopt, "quiet -- preempt=full", config, "cfg").mode, "none");
+  const PreemptMode from_config = preempt_mode_of(std::nullopt, "", config, "cfg");
+  EXPECT_EQ(from_config.mode, "none");
+  EXPECT_NE(from_config.source.find("PREEMPT_DYNAMIC"), std::string::npos);
+  EXPECT_EQ(preempt_mode_of(std::nullopt, "", "CONFIG_PREEMPT_RT=y\nCONFIG_PREEMPT=y\n", "cfg").mode, "rt");
+  EXPECT_TRUE(preempt_mode_of(std::nullopt, "", std::nullopt, "no config").mode.empty());
+}
+
 SchedulerFacts with(double hz, std::optional<double> base_slice, std::optional<double> hrtick = std::nullopt) {
   SchedulerFacts f;
   f.hz = {hz, "test"};

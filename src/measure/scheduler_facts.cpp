@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace bench_switch {
 namespace {
@@ -153,6 +154,52 @@ nlohmann::json to_json(const SchedulerFacts& f) {
           {"rt_group_sched", to_json(f.rt_group_sched)},
           {"sched_rt_runtime_us", to_json(f.rt_runtime_us)},
           {"sched_rt_period_us", to_json(f.rt_period_us)}};
+}
+
+PreemptMode preempt_mode_of(const std::optional<std::string>& debugfs_text, const std::string& cmdline,
+                            const std::optional<std::string>& config_text, const std::string& config_source) {
+  if (debugfs_text) {
+    // "none voluntary (full) lazy": the mode in force is the one in parentheses.
+    const auto open = debugfs_text->find('('), close = debugfs_text->find(')');
+    if (open != std::string::npos && close != std::string::npos && close > open + 1)
+      return {debugfs_text->substr(open + 1, close - open - 1), "/sys/kernel/debug/sched/preempt"};
+  }
+  std::istringstream words(cmdline);
+  for (std::string word; words >> word;) {
+    if (word == "--") break;  // what follows is init's, not the kernel's
+    if (word.rfind("preempt=", 0) == 0 && word.size() > 8) return {word.substr(8), "/proc/cmdline preempt="};
+  }
+  if (!config_text) return {"", config_source};
+  // The config's choice, most preemptive first (an RT kernel also has CONFIG_PREEMPT set).
+  for (const auto& [key, mode] : {std::pair<const char*, const char*>{"CONFIG_PREEMPT_RT", "rt"},
+                                  {"CONFIG_PREEMPT_LAZY", "lazy"},
+                                  {"CONFIG_PREEMPT", "full"},
+                                  {"CONFIG_PREEMPT_VOLUNTARY", "voluntary"},
+                                  {"CONFIG_PREEMPT_NONE", "none"}}) {
+    if (config_value(*config_text, key) == "y") {
+      const bool dynamic = config_value(*config_text, "CONFIG_PREEMPT_DYNAMIC") == "y";
+      return {mode, fmt::format("{} {}{}", config_source, key,
+                                dynamic ? " (PREEMPT_DYNAMIC: the boot default; debugfs not readable to see a change)" : "")};
+    }
+  }
+  return {"", fmt::format("no CONFIG_PREEMPT_* choice in {}", config_source)};
+}
+
+PreemptMode read_preempt_mode() {
+  std::string why, source;
+  auto debugfs = read_text("/sys/kernel/debug/sched/preempt", why);
+  std::ifstream in("/proc/cmdline");
+  std::string cmdline;
+  std::getline(in, cmdline);
+  const auto config = kernel_config(source);
+  PreemptMode m = preempt_mode_of(debugfs, cmdline, config, source);
+  if (m.mode.empty()) m.source = why + "; " + m.source;
+  return m;
+}
+
+nlohmann::json to_json(const PreemptMode& m) {
+  if (!m.mode.empty()) return {{"mode", m.mode}, {"source", m.source}};
+  return {{"mode", nullptr}, {"reason", m.source}};
 }
 
 SlicePrediction predict_slice(bool rr, const SchedulerFacts& f, int online_cpus) {

@@ -41,6 +41,21 @@ struct SlicePrediction {
 // and the rule says so. Pure: `online_cpus` is passed in.
 SlicePrediction predict_slice(bool rr, const SchedulerFacts& facts, int online_cpus);
 
+// The preemption model in force ("none", "voluntary", "full", "lazy", "rt") and where it was read:
+// /sys/kernel/debug/sched/preempt (the word in parentheses) where debugfs is readable; else a
+// preempt= on the kernel's command line (PREEMPT_DYNAMIC kernels); else the kernel config's
+// CONFIG_PREEMPT_* choice, which a PREEMPT_DYNAMIC kernel boots with. Empty mode: not known, and
+// `source` says why.
+struct PreemptMode {
+  std::string mode;
+  std::string source;
+};
+PreemptMode read_preempt_mode();
+// The same from given texts (nothing where a text could not be read). Pure, for tests.
+PreemptMode preempt_mode_of(const std::optional<std::string>& debugfs_text, const std::string& cmdline,
+                            const std::optional<std::string>& config_text, const std::string& config_source);
+nlohmann::json to_json(const PreemptMode& mode);  // {"mode": m, "source": s} or {"mode": null, "reason": s}
+
 // Whether `observed` lies within 10 % of `predicted`.
 bool agrees(double observed, double predicted);
 

@@ -13,6 +13,7 @@
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
 #include "measure/idle_states.hpp"
+#include "measure/scheduler_facts.hpp"
 #include "measure/xstate.hpp"
 
 namespace bench_switch {
@@ -87,7 +88,10 @@ json system_context() {
       {"cpu_model", model},
       {"cpu_count", cpus},
       {"kernel_release", u.release},
-      {"kernel_version", u.version},  // shows PREEMPT / PREEMPT_DYNAMIC
+      {"kernel_version", u.version},  // shows PREEMPT / PREEMPT_DYNAMIC, not the mode in force
+      // What a kernel comparison must hold equal or report: the preemption model in force and HZ.
+      {"preempt", to_json(read_preempt_mode())},
+      {"hz", to_json(read_scheduler_facts(0).hz)},
       {"clocksource", read_first_line("/sys/devices/system/clocksource/clocksource0/current_clocksource")},
       // "tsc" on x86-64, "cntvct" on aarch64: never a TSC that is not one.
       {counter_name(), {{"invariant", counter_constant_rate()}, {"ticks_per_ns", counter_ticks_per_ns()}}},

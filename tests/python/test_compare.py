@@ -96,7 +96,8 @@ def verdicts(out):
         for name in (FUTEX, FIBER, CALL):
             if line.startswith(name + " "):
                 found[name] = next(v for v in (compare.SLOWER, compare.FASTER, compare.SMALL,
-                                               compare.SAME, compare.UNJUDGED, compare.UNCONFIRMED)
+                                               compare.SAME, compare.UNJUDGED, compare.UNCONFIRMED,
+                                               compare.CANNOT_TELL)
                                    if f"  {v}" in line)
     return found
 
@@ -116,7 +117,10 @@ def test_a_2x_slowdown_is_flagged(tmp_path, capsys, base):
     row = {r.name: r for r in compare.compare_files(compare.read_run(base), compare.read_run(cur),
                                                     compare.build_parser().parse_args([])).rows}[FUTEX]
     assert row.change == pytest.approx(1.0, abs=0.05) and row.p < 0.001
-    assert out.rstrip().endswith(f"verdict: regression: {FUTEX}")
+    # Two files: the verdict names the regression and says that it cannot cancel drift.
+    verdict = out.rstrip().splitlines()[-1]
+    assert verdict.startswith(f"verdict: regression: {FUTEX} (two separate runs: drift")
+    assert "--ab decides" in verdict
 
 
 def test_report_only_shows_the_regression_but_exits_0(tmp_path, capsys, base):
@@ -162,18 +166,22 @@ def test_a_run_with_only_aggregates_shows_the_change_unjudged(tmp_path, capsys, 
     cur = write_run(tmp_path / "cur.json", {FUTEX: noisy(2800, seed=3), FIBER: noisy(45, seed=4)},
                     aggregates_only=True)
     status, out, _ = run(capsys, base, cur)
-    assert status == 0 and verdicts(out) == {FUTEX: compare.UNJUDGED, FIBER: compare.UNJUDGED}
+    # Nothing could be judged: never a pass, whatever --report-only says.
+    assert status == 3 and verdicts(out) == {FUTEX: compare.UNJUDGED, FIBER: compare.UNJUDGED}
     assert "10/1" in out and "+9" in out        # the median stands in as one sample
+    assert run(capsys, base, cur, "--report-only")[0] == 3
+    assert out.rstrip().splitlines()[-1].startswith("verdict: nothing judged: all 2 benchmarks")
 
 
 @pytest.mark.parametrize("reps", [2, 3])
 def test_too_few_repetitions_are_not_judged(tmp_path, capsys, reps):
     # 3 against 3 cannot reach p < 0.05 with Mann-Whitney (smallest p = 0.1), so it is not judged either.
-    old = write_run(tmp_path / "old.json", {FUTEX: noisy(1400, reps=reps, seed=1)})
-    new = write_run(tmp_path / "new.json", {FUTEX: noisy(2800, reps=reps, seed=2)})
+    old = write_run(tmp_path / "old.json", {FUTEX: noisy(1400, reps=reps, seed=1), FIBER: noisy(45, seed=2)})
+    new = write_run(tmp_path / "new.json", {FUTEX: noisy(2800, reps=reps, seed=2), FIBER: noisy(45, seed=3)})
     status, out, _ = run(capsys, old, new)
-    assert status == 0 and verdicts(out)[FUTEX] == compare.UNJUDGED
-    assert "too few repetitions" in out
+    assert status == 0 and verdicts(out) == {FUTEX: compare.UNJUDGED, FIBER: compare.SAME}
+    assert "too few repetitions" in out and "needs at least 4 a side" in out
+    assert "1 not judged" in out and "; 1 of 2 not judged" in out.splitlines()[-1]
 
 
 def test_smallest_p_values_explain_the_repetition_rules():
@@ -214,7 +222,7 @@ def test_markdown_output(tmp_path, capsys, base):
     assert status == 1
     assert "| benchmark | baseline | current | change | p | n | verdict | note |" in out
     assert f"| {FUTEX} |" in out and "| SLOWER |" in out
-    assert "> **warning:**" in out and out.rstrip().endswith(f"**verdict:** regression: {FUTEX}")
+    assert "> **warning:**" in out and f"**verdict:** regression: {FUTEX} (two separate runs" in out
 
 
 # --- bad input ------------------------------------------------------------------------------------
@@ -322,8 +330,12 @@ def test_no_baseline_for_the_machine(tmp_path, capsys):
     status, out, err = run(capsys, "--baseline-dir", folder, cur)
     assert status == 2 and len(err.strip().splitlines()) == 1
     assert "no baseline for this machine" in err and "third-cpu-8-6-1-0-18-amd64.json" in err
+    # With --report-only it says so, and still does not pass: nothing was judged.
     status, out, err = run(capsys, "--baseline-dir", folder, cur, "--report-only")
-    assert status == 0 and "no baseline for this machine" in out and err == ""
+    assert status == 3 and "no baseline for this machine" in out and err == ""
+    assert out.rstrip().splitlines()[-1].startswith("verdict: nothing judged: no comparison was made")
+    status, out, err = run(capsys, "--baseline-dir", folder, cur, "--allow-unjudged")
+    assert status == 0 and "(allowed by --allow-unjudged)" in out
     assert run(capsys, "--baseline-dir", tmp_path / "absent", cur, "--report-only")[0] == 2
 
 
@@ -533,10 +545,13 @@ def test_short_or_absent_history_is_not_judged(tmp_path, capsys):
     history = record_history(tmp_path, capsys, runs=2)
     slow = write_run(tmp_path / "slow.json", {FUTEX: noisy(2800, seed=9)})
     status, out, _ = run(capsys, "--history-dir", history, "--against-history", 5, slow)
-    assert status == 0 and verdicts(out)[FUTEX] == compare.UNJUDGED
+    assert status == 3 and verdicts(out)[FUTEX] == compare.UNJUDGED
     other = write_run(tmp_path / "other.json", {FUTEX: noisy(2800, seed=9)}, cpu_model=CPU_B)
     status, out, _ = run(capsys, "--history-dir", history, "--against-history", 5, other)
-    assert status == 0 and "no recorded runs for this machine yet" in out
+    assert status == 3 and "no recorded runs for this machine yet" in out
+    # A machine's first runs build the history up: --allow-unjudged lets that pass, and says so.
+    status, out, _ = run(capsys, "--history-dir", history, "--against-history", 5, "--allow-unjudged", "--record", other)
+    assert status == 0 and "nothing judged" in out and "history: recorded" in out
 
 
 def test_history_defaults_to_the_baseline_folder(tmp_path, capsys):
@@ -609,6 +624,11 @@ def test_exact_filter_matches_only_the_names():
     pattern = compare.exact_filter(["BM_X/a:1.5", "BM_Y/(b)"])
     assert re.match(pattern, "BM_X/a:1.5") and re.match(pattern, "BM_Y/(b)")
     assert not re.match(pattern, "BM_X/a:105") and not re.match(pattern, "BM_X/a:1.50")
+    # Google Benchmark's own names still carry a fixed budget, which the JSON's names no longer do.
+    pattern = compare.exact_filter(["ring/thread_ring/N:2/manual_time"])
+    assert re.match(pattern, "ring/thread_ring/N:2/min_time:0.020/repeats:3/manual_time")
+    assert re.match(pattern, "ring/thread_ring/N:2/manual_time")
+    assert not re.match(pattern, "ring/thread_ring/N:20/manual_time")
 
 
 def test_ab_a_failing_binary_is_one_clean_line(tmp_path, capsys, private_tmp):
