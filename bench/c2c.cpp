@@ -232,11 +232,17 @@ std::optional<Finding> c2c_idle_exit(const nlohmann::json& doc) {
   for (const auto& [relation, v] : by) {
     const double i = median_interval(v[0]).median, a = median_interval(v[1]).median;
     const double lo = median_interval(v[2]).median, hi = median_interval(v[3]).median;
-    const bool r = lo > 0 || hi < 0;
+    // An exit cannot cost less than nothing: awake dearer than idle beyond the cells' intervals is
+    // the two matrices' drift (they are not interleaved), or, on one CPU, where the waiter's CPU
+    // never idles (the other task runs there), nothing to measure at all.
+    const bool r = lo > 0;
     resolved = resolved && r;
     text += fmt::format("{}{} {:.0f} ns idle, {:.0f} ns awake, ", first ? "" : "; ", relation, i, a);
-    text += r ? fmt::format("the idle exit {:.0f} ns ({:.0f}–{:.0f}), {:.0f} % of the idle cell", i - a, lo, hi, 100 * (i - a) / i)
-              : fmt::format("the idle exit not resolved ({:.0f}–{:.0f} ns holds 0)", lo, hi);
+    text += r        ? fmt::format("the idle exit {:.0f} ns ({:.0f}–{:.0f}), {:.0f} % of the idle cell", i - a, lo, hi, 100 * (i - a) / i)
+            : hi < 0 ? fmt::format("no idle exit: awake is dearer beyond the cells' intervals ({:.0f}–{:.0f} ns), which is the "
+                                   "matrices' drift, not a negative cost{}", lo, hi,
+                                   relation == "same_cpu" ? " (on one CPU the waiter's CPU runs the other task: it never idles)" : "")
+                     : fmt::format("the idle exit not resolved ({:.0f}–{:.0f} ns holds 0)", lo, hi);
     first = false;
   }
   return Finding{text, {idle.value("benchmark", ""), awake.value("benchmark", "")}, resolved};

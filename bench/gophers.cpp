@@ -3,7 +3,7 @@
 // pile) compare directly; a speedup is one gopher's figure over another way's (furnace_findings.cpp).
 //   gophers: 1,000 books of 10 µs, a quarter of it at the furnace; threads unpinned (every CPU),
 //            fibers on one thread pinned to one CPU; K = 2, 4, 8.
-//   furnace: 1,500 books of 10 µs shared by 4 gophers on one CPU, the furnace's share of a book
+//   furnace: 1,000 books of 10 µs shared by 4 gophers on one CPU, the furnace's share of a book
 //            0.1, 0.5, 0.9: threads behind a mutex or a spinning lock, fibers. Each pile lasts
 //            15 ms or more, several scheduler ticks, so that the tick can land inside a hold.
 #include <fmt/format.h>
@@ -18,7 +18,7 @@ namespace bench_switch {
 namespace {
 
 constexpr double kGopherBookNs = 10'000;
-constexpr std::uint64_t kGopherBooks = 1000, kFurnaceBooks = 1500;
+constexpr std::uint64_t kGopherBooks = 1000, kFurnaceBooks = 1000;
 constexpr int kFurnaceGophers = 4;
 // Piles per repetition and repetitions, fixed (as fixed_budget fixes other families', but by
 // count: Google Benchmark cannot take both a count and a minimum time). An iteration's time is per
@@ -150,7 +150,7 @@ void register_furnace() {
       const std::string name = fmt::format("furnace/{}/share:{}", l.mechanism, share);
       EntryFields fields{"furnace", l.mechanism, fibers ? "cooperative" : "preemptive", fibers ? "fiber" : "thread",
                          fibers ? "one_thread" : "same_cpu",
-                         "ns per book (1,500 books of 10 µs, 4 gophers on one CPU): the pile's wall time over its books",
+                         "ns per book (1,000 books of 10 µs, 4 gophers on one CPU): the pile's wall time over its books",
                          {{"furnace_share", share}, {"K", kFurnaceGophers}}};
       add_benchmark(name, fields, [lock = l.lock, share](benchmark::State& s) { BM_Furnace(s, lock, share); })
           ->Repetitions(kGopherRepetitions)

@@ -200,7 +200,13 @@ std::optional<Finding> tick_finding(const json& doc) {
     const json& d = t["switch_share"];
     text += fmt::format("; the switch's share of a K = 2 handover (handover p50 − tick p50): {}{}",
                         median_text(d, "ns", "lo_ns", "hi_ns"),
-                        d.value("resolved", false) ? "" : ", UNRESOLVED: its interval reaches 0");
+                        d.value("resolved", false) ? ""
+                        // A tick alone dearer than a tick with a switch: the two spans do not hold the
+                        // same tick, so the subtraction does not isolate the switch on this machine.
+                        : d.value("negative", false) ? ", FAILED MEASUREMENT: negative beyond its interval (the lone task's "
+                                                        "tick span is longer than a handover's, so the tick it holds is not the "
+                                                        "one inside a handover; the difference is no switch's share)"
+                                                      : ", UNRESOLVED: its interval reaches 0");
     resolved = resolved && d.value("resolved", false);
   }
   return Finding{text, {t.value("name", "")}, resolved};

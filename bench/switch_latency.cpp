@@ -96,6 +96,7 @@ void BM_Switch(benchmark::State& state, const SwitchCase& sc) {
       if (fibers != nullptr) fibers->set_mxcsr(sides);
       fpenv.set(sides.measuring);
       if (sc.hold_default) sc.hold_default(*handoff, at_default);
+      if (sc.at_batch) sc.at_batch();
     };
     hold(sc.mxcsr, false);
     const std::uint64_t rounds = batch_round_trips(*handoff, sc.key);  // also the warm-up
@@ -275,8 +276,7 @@ const bool switch_latency_registered = [] {
   describe_family("switch", {"ns per one-way switch; ksw = kernel context switches per switch (1 for a real kernel switch, 0 for a fiber)",
                              {{"kernel_switches_per_switch", "ksw"}, {"carrier_ns_per_switch", "carrier ns"}, {"ns_per_switch_net", "net ns"},
                               // the idle rows' proof and difference (bench/idle_rows.cpp): absent elsewhere
-                              {"deep_idle_entries_per_switch", "deep/sw"}, {"control_deep_idle_entries_per_switch", "control deep/sw"},
-                              {"idle_exit_ns", "idle exit ns"}, {"busy_minus_awake_ns", "busy-awake ns"}}});
+                              {"idle_entries_per_switch", "idle/sw"}, {"deep_idle_entries_per_switch", "deep/sw"}}});
   // Grouped by placement, nearest first (the console, the JSON and the charts keep this order), and
   // within a placement in the order of the mechanism list.
   std::vector<PlacementKind> order = preemptive_placements();

@@ -30,6 +30,9 @@ struct SwitchCase {
   // switches between states between batches (xstate: the registers left live): called with true
   // before each control batch, false before each timed one and before the probe and counted pass.
   std::function<void(Handoff&, bool at_default)> hold_default = {};
+  // Called where each batch begins (before the calibration, every timed batch and the probe) with
+  // no control implied: a reading per batch of what the kernel counts beside the handoff (idle_rows.cpp).
+  std::function<void()> at_batch = {};
   // Counters of the family's own, read from the handoff after the run (xstate: what each side had live).
   std::function<void(Handoff&, benchmark::UserCounters&)> add_counters = {};
   // After the timed loop, the latency distribution (latency_samples.hpp): the switch family and

@@ -163,12 +163,12 @@ struct Case {
   double window_ns;
 };
 constexpr Case kTimesliceCases[] = {
-    {TaskKind::thread, 2, SchedPolicy::normal, 3e8},
-    {TaskKind::thread, 4, SchedPolicy::normal, 3e8},
-    {TaskKind::thread, 8, SchedPolicy::normal, 3e8},
-    {TaskKind::process, 2, SchedPolicy::normal, 3e8},
-    {TaskKind::process, 4, SchedPolicy::normal, 3e8},
-    {TaskKind::process, 8, SchedPolicy::normal, 3e8},
+    {TaskKind::thread, 2, SchedPolicy::normal, 2e8},
+    {TaskKind::thread, 4, SchedPolicy::normal, 2e8},
+    {TaskKind::thread, 8, SchedPolicy::normal, 2e8},
+    {TaskKind::process, 2, SchedPolicy::normal, 2e8},
+    {TaskKind::process, 4, SchedPolicy::normal, 2e8},
+    {TaskKind::process, 8, SchedPolicy::normal, 2e8},
     // The RR quantum is 100 ms by default (sched_rr_timeslice_ms): 0.6 s gives each of the two
     // tasks about 3 turns, a few whole slices between gaps. Kept this short because RR tasks at
     // 100 % starve every SCHED_OTHER task pinned to that CPU (per-CPU kernel workers) meanwhile.

@@ -1,5 +1,5 @@
 """`idle_states`: the cross-CPU rows measured with the target CPUs in three states side by side —
-`idle` (as configured: the plain cross_cpu row), `awake` (polling only, the PM QoS latency request held
+`idle` (as configured: the idle:idle row, else the plain cross_cpu row), `awake` (polling only, the PM QoS latency request held
 at 0) and `busy` (a SCHED_IDLE spinner the woken task preempts) — one group of bars per mechanism,
 each bar labelled with its deep idle-state entries per switch, the proof of the state it claims."""
 from .common import (Chart, NoData, fmt_ns, legend_outside, need, new_figure, number, params, points, real_time_ns,
@@ -16,29 +16,26 @@ def state_of(entry):
 
 
 def deep_entries(point):
-    """Deep idle entries per switch of the state's own batches (the median over the repetitions); the
-    plain `idle` row has none of its own, so its value is the awake row's paired idle batches'."""
+    """Deep idle entries per switch of the row's own batches (the median over the repetitions), or
+    None for a row that does not read them (the plain cross_cpu row)."""
     values = [number(e.get("deep_idle_entries_per_switch")) for e in point.reps]
     values = sorted(v for v in values if v is not None)
     return values[len(values) // 2] if values else None
 
 
 def collect(run):
-    """{mechanism: {state: (point, deep entries per switch)}} for the mechanisms with an awake or busy row."""
+    """{mechanism: {state: (point, deep entries per switch)}} for the mechanisms with an awake or busy row;
+    of the two idle rows (the plain cross_cpu one and idle:idle), the one that carries its idle entries."""
     found = {}
     for p in points(run, "switch", real_time_ns):
         state = state_of(p.entry)
         if p.entry.get("placement") != "cross_cpu" or state is None:
             continue
-        found.setdefault(str(p.entry.get("mechanism")), {})[state] = [p, deep_entries(p)]
-    found = {m: s for m, s in found.items() if "awake" in s or "busy" in s}
-    for states in found.values():
-        awake = states.get("awake")
-        if "idle" in states and awake:
-            controls = sorted(v for v in (number(e.get("control_deep_idle_entries_per_switch")) for e in awake[0].reps)
-                              if v is not None)
-            states["idle"][1] = controls[len(controls) // 2] if controls else None
-    return found
+        states = found.setdefault(str(p.entry.get("mechanism")), {})
+        deep = deep_entries(p)
+        if state not in states or (states[state][1] is None and deep is not None):
+            states[state] = (p, deep)
+    return {m: s for m, s in found.items() if "awake" in s or "busy" in s}
 
 
 def draw(runs, args):
