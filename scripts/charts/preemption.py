@@ -19,7 +19,7 @@ def event_distributions(runs):
     for kind, word in (("handover_span", "involuntary"), ("tick_span", "tick alone")):
         for d in distributions(runs, "involuntary_switch", kind):
             k, policy = param(d.entry, "K"), param(d.entry, "policy")
-            what = f"{word}: {d.entry.get('task', '')}s K={k:g}" if kind == "handover_span" else "lone task's tick"
+            what = f"{word}: {d.entry.get('task', '')}" + ("es" if d.entry.get('task') == "process" else "s") + f" K={k:g}" if kind == "handover_span" else "lone task's tick"
             out.append((what + (" RR" if policy == 1 else ""), d))
     return out
 
