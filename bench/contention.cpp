@@ -15,7 +15,6 @@
 #include "experiments/contention.hpp"
 #include "measure/affinity.hpp"
 #include "registry.hpp"
-#include "resource_refusal.hpp"
 
 namespace bench_switch {
 namespace {
@@ -68,8 +67,7 @@ void BM_Contention(benchmark::State& state, ContentionTask task, int n, bool sha
   } catch (const PinRefused& e) {
     skip(state, e.what());
   } catch (const std::exception& e) {  // workers refused by a limit: a skip naming it; else a failure
-    const std::string refused = skip_for("a contention worker", e);
-    skip_or_fail(state, refused.empty() ? fmt::format("contention run failed: {}", e.what()) : refused);
+    skip_if_refused(state, "a contention worker", "contention run failed", e);
   }
 }
 

@@ -71,8 +71,8 @@ void BM_Gophers(benchmark::State& state, GopherTask task, GopherWay way, int k) 
     per_book_counters(state, total, books);
   } catch (const PinRefused& e) {
     skip(state, e.what());
-  } catch (const std::exception& e) {
-    state.SkipWithError(fmt::format("gophers run failed: {}", e.what()).c_str());
+  } catch (const std::exception& e) {  // gophers refused by a limit: a skip naming it; else a failure
+    skip_if_refused(state, "a gopher", "gophers run failed", e);
   }
 }
 
@@ -106,7 +106,7 @@ void BM_Furnace(benchmark::State& state, FurnaceLock lock, double share) {
   } catch (const PinRefused& e) {
     skip(state, e.what());
   } catch (const std::exception& e) {
-    state.SkipWithError(fmt::format("furnace run failed: {}", e.what()).c_str());
+    skip_if_refused(state, "a gopher", "furnace run failed", e);
   }
 }
 

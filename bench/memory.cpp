@@ -15,7 +15,6 @@
 #include "experiments/spawn.hpp"
 #include "measure/affinity.hpp"
 #include "registry.hpp"
-#include "resource_refusal.hpp"
 #include "wait_bound.hpp"
 
 namespace bench_switch {
@@ -41,8 +40,7 @@ void BM_Memory(benchmark::State& state, IdleKind kind, PlacementKind where) {
   } catch (const PinRefused& e) {
     return skip(state, e.what());
   } catch (const std::exception& e) {
-    const std::string refused = skip_for(fmt::format("{} idle tasks", kTasks), e);
-    return skip_or_fail(state, refused.empty() ? fmt::format("could not hold {} idle tasks: {}", kTasks, e.what()) : refused);
+    return skip_if_refused(state, fmt::format("{} idle tasks", kTasks), fmt::format("could not hold {} idle tasks", kTasks), e);
   }
   auto& c = state.counters;
   c["rss_bytes_per_task"] = m.rss_bytes_per_task;

@@ -333,6 +333,11 @@ void skip_or_fail(benchmark::State& state, const std::string& error) {
   }
 }
 
+void skip_if_refused(benchmark::State& state, const std::string& task, const std::string& failed, const std::exception& e) {
+  const std::string refused = skip_for(task, e);
+  skip_or_fail(state, refused.empty() ? fmt::format("{}: {}", failed, e.what()) : refused);
+}
+
 namespace {
 std::map<std::string, std::string>& failures_by_key() {
   static std::map<std::string, std::string> failures;

@@ -115,6 +115,9 @@ void budget_into_fields(nlohmann::json& entry);
 void skip(benchmark::State& state, const std::string& why);
 // An experiment's error: a skip when it says "skipped:", else a failure.
 void skip_or_fail(benchmark::State& state, const std::string& error);
+// An exception out of an experiment: a skip naming the limit when a limit refused `task` (a thread,
+// a fork, memory: resource_refusal.hpp), else a failure, "`failed`: what()".
+void skip_if_refused(benchmark::State& state, const std::string& task, const std::string& failed, const std::exception& e);
 // A failure in the middle of the timed loop (a partner lost) of the benchmark `key`. Google
 // Benchmark 1.7 crashes the whole program when it aggregates repetitions whose iteration counts
 // differ, or whose first one failed. So the loop is first run out, untimed, in batches of

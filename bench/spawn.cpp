@@ -80,8 +80,7 @@ void BM_Spawn(benchmark::State& state, const std::string& key, PlacementKind whe
   } catch (const PinRefused& e) {
     skip(state, e.what());
   } catch (const std::exception& e) {  // a stack or thread refused by a limit: a skip naming it
-    const std::string refused = skip_for("a spawned task", e);
-    skip_or_fail(state, refused.empty() ? fmt::format("spawn failed: {}", e.what()) : refused);
+    skip_if_refused(state, "a spawned task", "spawn failed", e);
   }
 }
 

@@ -206,13 +206,14 @@ TEST(Faults, ForkAndThreadsRefusedSkipWhatNeedsThemAndNameRlimitNproc) {
   Scratch s;
   const std::string nproc = "Resource temporarily unavailable (RLIMIT_NPROC 3: processes and threads of this user";
   expect_refusal({"fork and threads refused (RLIMIT_NPROC 3, unprivileged)",
-                  with("^(switch/(thread_futex/same_cpu|process_pipe/same_cpu|indirect_call)|ring/thread_ring/N:10/|ring/process_ring/N:10/|c2c/thread_futex/all_pairs(/iter|$))"),
+                  with("^(switch/(thread_futex/same_cpu|process_pipe/same_cpu|indirect_call)|ring/thread_ring/N:10/|ring/process_ring/N:10/|c2c/thread_futex/all_pairs(/iter|$)|gophers/threads_shared/K:2/)"),
                   [] { limit(RLIMIT_NPROC, 3), become_nobody(); },
                   {{"switch/process_pipe/same_cpu", "fork of the partner process: " + nproc},
                    {"switch/thread_futex/same_cpu", nproc},
                    {"ring/thread_ring/N:10", nproc},
                    {"ring/process_ring/N:10", nproc},
-                   {"c2c/thread_futex/all_pairs", nproc}},
+                   {"c2c/thread_futex/all_pairs", nproc},
+                   {"gophers/threads_shared/K:2", nproc}},
                   {"switch/indirect_call/one_thread"},
                   {}},
                  s);
