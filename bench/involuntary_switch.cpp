@@ -86,16 +86,10 @@ void attach_spans(benchmark::State& state, const char* kind, const std::string& 
 
 void BM_Handovers(benchmark::State& state, HandoverConfig config) {
   config.tick_period_ns = involuntary_tick_period_ns();
-  HandoverResult r;
-  for (auto _ : state) {
-    r = measure_handovers(config);
-    if (!r.error.empty()) {
-      skip_or_fail(state, r.error);
-      break;
-    }
-    state.SetIterationTime(r.window_ns * 1e-9);
-  }
-  if (!r.error.empty()) return;
+  const auto measured = run_windows(state, [&] { return measure_handovers(config); },
+                                    [](const HandoverResult& h) { return h.window_ns; });
+  if (!measured) return;
+  const HandoverResult& r = *measured;
   set_handover_counters(state.counters, r);
   if (config.tasks > 1)
     attach_spans(state, "handover_span", "one span per involuntary switch: from the last clock read of the task that "
@@ -108,16 +102,10 @@ void BM_Handovers(benchmark::State& state, HandoverConfig config) {
 
 void BM_Refill(benchmark::State& state, RefillConfig config) {
   config.tick_period_ns = involuntary_tick_period_ns();
-  RefillResult r;
-  for (auto _ : state) {
-    r = measure_refill(config);
-    if (!r.error.empty()) {
-      skip_or_fail(state, r.error);
-      break;
-    }
-    state.SetIterationTime(config.window_ns * 1e-9);
-  }
-  if (!r.error.empty()) return;
+  const auto measured = run_windows(state, [&] { return measure_refill(config); },
+                                    [&](const RefillResult&) { return config.window_ns; });
+  if (!measured) return;
+  const RefillResult& r = *measured;
   auto& c = state.counters;
   // Absent rather than NaN where there is no sample or no steady rate (docs/JSON.md).
   if (r.samples > 0) c["excess_ns"] = r.excess_ns.median;

@@ -118,6 +118,23 @@ void skip_or_fail(benchmark::State& state, const std::string& error);
 // An exception out of an experiment: a skip naming the limit when a limit refused `task` (a thread,
 // a fork, memory: resource_refusal.hpp), else a failure, "`failed`: what()".
 void skip_if_refused(benchmark::State& state, const std::string& task, const std::string& failed, const std::exception& e);
+// The loop of a family whose one iteration is one observation window run once (timeslice,
+// involuntary_switch): `measure()` returns a result with an `error` ("" when it measured); the
+// window's length is the iteration's time. The last result, or nothing once a window failed
+// (skipped or failed by skip_or_fail).
+template <class Measure, class WindowNs>
+auto run_windows(benchmark::State& state, Measure measure, WindowNs window_ns) -> std::optional<decltype(measure())> {
+  decltype(measure()) r;
+  for (auto _ : state) {
+    r = measure();
+    if (!r.error.empty()) {
+      skip_or_fail(state, r.error);
+      return std::nullopt;
+    }
+    state.SetIterationTime(window_ns(r) * 1e-9);
+  }
+  return r;
+}
 // A failure in the middle of the timed loop (a partner lost) of the benchmark `key`. Google
 // Benchmark 1.7 crashes the whole program when it aggregates repetitions whose iteration counts
 // differ, or whose first one failed. So the loop is first run out, untimed, in batches of

@@ -42,16 +42,10 @@ SlicePrediction prediction_for(SchedPolicy policy) {
 }
 
 void BM_Timeslice(benchmark::State& state, const TimesliceConfig& config) {
-  TimesliceResult r;
-  for (auto _ : state) {
-    r = measure_timeslices(config);
-    if (!r.error.empty()) {
-      skip_or_fail(state, r.error);
-      break;
-    }
-    state.SetIterationTime(r.window_ns * 1e-9);
-  }
-  if (!r.error.empty()) return;
+  const auto measured = run_windows(state, [&] { return measure_timeslices(config); },
+                                    [](const TimesliceResult& t) { return t.window_ns; });
+  if (!measured) return;
+  const TimesliceResult& r = *measured;
   auto& c = state.counters;
   c["slice_median_ns"] = r.slices.median;
   c["slice_p10_ns"] = r.slices.p10;
