@@ -3,6 +3,7 @@
 // exit path: the end of its scope, an exception (a failed benchmark), SIGINT and SIGTERM.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -222,9 +223,13 @@ TEST(IdleStates, LatencyRequestWritesItsValueAndClosesOnEveryPath) {
 }
 
 // --------------------------------------------------------------------------- the real request
-// A value nobody else asks for, so that reading the device tells this request apart: while held it
-// is the lowest request in force, and after the release it no longer is.
-constexpr std::int32_t kDistinctUs = 123457;
+// Values nobody else asks for, one a test: ctest -j runs these tests side by side, and a reading of
+// the device (the lowest request in force) must tell this test's request apart from its neighbour's,
+// held at the same moment. While held, a test's value is the lowest in force; after the release it
+// no longer is, whatever the neighbour holds.
+constexpr std::int32_t kScopeUs = 123457;
+constexpr std::int32_t kSigintUs = 123461;
+constexpr std::int32_t kSigtermUs = 123467;
 constexpr const char* kDevice = "/dev/cpu_dma_latency";
 
 std::optional<std::int32_t> request_in_force() {
@@ -236,38 +241,58 @@ std::optional<std::int32_t> request_in_force() {
   return ok ? std::optional(v) : std::nullopt;
 }
 
-// Skips unless this process may hold the request and no lower one is in force for a moment (a
-// bench_switch run measuring `awake` at the same time holds 0: this waits for it, up to 20 s).
-#define SKIP_UNLESS_REQUEST_IS_OURS()                                                                     \
+// These tests take turns on the device (ctest -j runs them side by side, each in its own process):
+// a neighbour's request held in the middle of a test would make it skip, or read as not released.
+// An advisory lock on a file of their own, held for the whole test and gone with the process.
+class DeviceTurn {
+ public:
+  DeviceTurn() : fd_(open("/tmp/bench_switch_tests.cpu_dma_latency.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ >= 0) flock(fd_, LOCK_EX);
+  }
+  ~DeviceTurn() {
+    if (fd_ >= 0) close(fd_);
+  }
+  DeviceTurn(const DeviceTurn&) = delete;
+  DeviceTurn& operator=(const DeviceTurn&) = delete;
+
+ private:
+  int fd_;
+};
+
+// Takes this test's turn on the device, then skips unless this process may hold the request `us`
+// and no lower one is in force for a moment (a bench_switch run measuring `awake` at the same time
+// holds 0: this waits for it, up to 20 s).
+#define SKIP_UNLESS_REQUEST_IS_OURS(us)                                                                   \
+  const DeviceTurn device_turn;                                                                           \
   do {                                                                                                    \
     if (try_latency_device(kDevice) != 0) GTEST_SKIP() << "no writable " << kDevice << " (not root?)"; \
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);                      \
-    while (request_in_force().value_or(0) <= kDistinctUs && std::chrono::steady_clock::now() < until)    \
+    while (request_in_force().value_or(0) <= (us) && std::chrono::steady_clock::now() < until)           \
       std::this_thread::sleep_for(std::chrono::milliseconds(50));                                         \
-    if (request_in_force().value_or(0) <= kDistinctUs)                                                    \
+    if (request_in_force().value_or(0) <= (us))                                                           \
       GTEST_SKIP() << "another process holds a lower latency request all along";                         \
   } while (0)
 
 TEST(LatencyRequestOnTheMachine, ReleasedAtTheEndOfItsScopeAndWhenABenchmarkThrows) {
-  SKIP_UNLESS_REQUEST_IS_OURS();
+  SKIP_UNLESS_REQUEST_IS_OURS(kScopeUs);
   {
     LatencyRequest r(kDevice);
-    r.hold(kDistinctUs);
-    if (request_in_force() != kDistinctUs) GTEST_SKIP() << "another process took a lower request meanwhile";
+    r.hold(kScopeUs);
+    if (request_in_force() != kScopeUs) GTEST_SKIP() << "another process took a lower request meanwhile";
   }
-  EXPECT_NE(request_in_force(), kDistinctUs);
+  EXPECT_NE(request_in_force(), kScopeUs);
   try {
     LatencyRequest r(kDevice);
-    r.hold(kDistinctUs);
+    r.hold(kScopeUs);
     throw std::runtime_error("the benchmark failed");
   } catch (const std::runtime_error&) {
   }
-  EXPECT_NE(request_in_force(), kDistinctUs);
+  EXPECT_NE(request_in_force(), kScopeUs);
 }
 
 // A child that stops as bench_switch does (stop_signals.hpp), holding the request, is signalled:
 // it exits with 128 + the signal and its request is gone.
-void held_until_signal(int signal) {
+void held_until_signal(int signal, std::int32_t us) {
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
   const pid_t child = fork();
@@ -276,7 +301,7 @@ void held_until_signal(int signal) {
     close(ready[0]);
     stop_on_signals([](int) {});
     LatencyRequest r(kDevice);
-    r.hold(kDistinctUs);
+    r.hold(us);
     const char one = 1;
     if (write(ready[1], &one, 1) != 1) _exit(3);
     for (;;) pause();
@@ -285,7 +310,7 @@ void held_until_signal(int signal) {
   char one = 0;
   const bool started = read(ready[0], &one, 1) == 1;
   close(ready[0]);
-  const bool ours = started && request_in_force() == kDistinctUs;
+  const bool ours = started && request_in_force() == us;
   kill(child, signal);
   int status = 0;
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -298,17 +323,17 @@ void held_until_signal(int signal) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 128 + signal);
   if (!ours) GTEST_SKIP() << "another process took a lower request while the child held its own";
-  EXPECT_NE(request_in_force(), kDistinctUs);
+  EXPECT_NE(request_in_force(), us);
 }
 
 TEST(LatencyRequestOnTheMachine, ReleasedWhenSigintStopsTheRun) {
-  SKIP_UNLESS_REQUEST_IS_OURS();
-  held_until_signal(SIGINT);
+  SKIP_UNLESS_REQUEST_IS_OURS(kSigintUs);
+  held_until_signal(SIGINT, kSigintUs);
 }
 
 TEST(LatencyRequestOnTheMachine, ReleasedWhenSigtermStopsTheRun) {
-  SKIP_UNLESS_REQUEST_IS_OURS();
-  held_until_signal(SIGTERM);
+  SKIP_UNLESS_REQUEST_IS_OURS(kSigtermUs);
+  held_until_signal(SIGTERM, kSigtermUs);
 }
 
 // Waits up to 10 s for `done`: a SCHED_IDLE thread on a loaded CPU may wait long for its turn.
@@ -325,7 +350,7 @@ bool eventually(F done) {
 // request left behind would never let happen.
 TEST(LatencyRequestOnTheMachine, ARunStoppedBySigintLeavesNoRequest) {
   static constexpr std::int32_t kNone = 2000000000;  // the device's reading when nobody holds a request
-  SKIP_UNLESS_REQUEST_IS_OURS();
+  SKIP_UNLESS_REQUEST_IS_OURS(0);
   const std::string json = fs::temp_directory_path() / ("bs_idle_sigint_" + std::to_string(getpid()) + ".json");
   testing_binary::Binary bin({"--benchmark_filter=^switch/thread_futex/cross_cpu/idle:awake(/|$)", "--benchmark_repetitions=1",
                               "--benchmark_min_time=5", "--json", json});
