@@ -20,30 +20,48 @@ struct SelfCheckEntry {
   MakeBareLoop make;
 };
 
-// The fcontext ping-pong for one fpenv case: the fiber made at `fiber`, the caller at `caller`.
-SelfCheckEntry self_check_fpenv(const arch::FpControlValue& fiber, const arch::FpControlValue& caller) {
-  return {fmt::format("fpenv/fcontext_fiber/fiber:{}/caller:{}", fiber.name, caller.name),
-          fmt::format("a Boost.Context fiber ping-pong, fiber made at {}, caller at {}", fiber.name, caller.name),
-          [f = fiber.bits, c = caller.bits] { return bare::make_fcontext_pingpong(f, c); }};
+// A stackful bare loop made for one MXCSR case: the fiber made at one value, the caller at another.
+using MakeStackfulLoop = std::unique_ptr<bare::BareLoop> (*)(std::uint32_t fiber, std::uint32_t caller);
+struct StackfulLoop {
+  const char* mechanism;  // the harness's mechanism it stands beside
+  const char* words;      // what the bare loop is
+  MakeStackfulLoop make;
+};
+// Every mechanism of the fpenv family that keeps MXCSR per context and has a few-line loop (the
+// hand-written assembly switch is the floor the others are read against: it has no library loop).
+constexpr StackfulLoop kStackfulLoops[] = {
+    {"fcontext_fiber", "a Boost.Context fiber ping-pong", &bare::make_fcontext_pingpong},
+    {"boost_fiber_yield", "a Boost.Fiber yield ping-pong", &bare::make_boost_fiber_pingpong},
+    {"ucontext_fiber", "a swapcontext ping-pong", &bare::make_ucontext_pingpong},
+};
+
+// The loop for one fpenv case: the fiber made at `fiber`, the caller at `caller`.
+SelfCheckEntry self_check_fpenv(const StackfulLoop& loop, const arch::FpControlValue& fiber,
+                                const arch::FpControlValue& caller) {
+  return {fmt::format("fpenv/{}/fiber:{}/caller:{}", loop.mechanism, fiber.name, caller.name),
+          fmt::format("{}, fiber made at {}, caller at {}", loop.words, fiber.name, caller.name),
+          [make = loop.make, f = fiber.bits, c = caller.bits] { return make(f, c); }};
 }
 
 const std::vector<SelfCheckEntry>& self_check_entries() {
   static const std::vector<SelfCheckEntry> entries = [] {
     const auto d = arch::kFpDefault;
     std::vector<SelfCheckEntry> e = {
-        {"switch/fcontext_fiber/one_thread", "a Boost.Context fiber ping-pong",
-         [d] { return bare::make_fcontext_pingpong(d.bits, d.bits); }},
         {"switch/coroutine/one_thread", "a C++20 coroutine symmetric transfer", [] { return bare::make_coroutine_pingpong(); }},
         {"switch/thread_futex/same_cpu", "a futex ping-pong between two threads on one CPU", [] { return bare::make_futex_pingpong(); }},
         {"switch/process_pipe/same_cpu", "a pipe ping-pong between two processes on one CPU", [] { return bare::make_pipe_pingpong(); }},
     };
-    // The fpenv cases as a user would set them up (docs/METHODOLOGY.md): both sides at one value;
-    // the caller's set after the fiber was made for the cases apart.
-    e.push_back(self_check_fpenv(d, d));
-    e.push_back(self_check_fpenv(arch::kFpFlushToZero, arch::kFpFlushToZero));
-    e.push_back(self_check_fpenv(arch::kFpRoundToZero, arch::kFpRoundToZero));
-    e.push_back(self_check_fpenv(d, arch::kFpStickyRaised));
-    e.push_back(self_check_fpenv(d, arch::kFpFlushToZero));
+    for (const StackfulLoop& loop : kStackfulLoops) {
+      e.push_back({fmt::format("switch/{}/one_thread", loop.mechanism), loop.words,
+                   [make = loop.make, d] { return make(d.bits, d.bits); }});
+      // The fpenv cases as a user would set them up (docs/METHODOLOGY.md): both sides at one value;
+      // the caller's set after the fiber was made for the cases apart.
+      e.push_back(self_check_fpenv(loop, d, d));
+      e.push_back(self_check_fpenv(loop, arch::kFpFlushToZero, arch::kFpFlushToZero));
+      e.push_back(self_check_fpenv(loop, arch::kFpRoundToZero, arch::kFpRoundToZero));
+      e.push_back(self_check_fpenv(loop, d, arch::kFpStickyRaised));
+      e.push_back(self_check_fpenv(loop, d, arch::kFpFlushToZero));
+    }
     return e;
   }();
   return entries;

@@ -36,6 +36,8 @@ TEST(BareLoops, EachRunsItsRoundTripsAndLeavesNothingBehind) {
   const int threads = self_check_threads();
   const std::uint32_t d = arch::kFpDefault.bits;
   for (const auto& make : {MakeBareLoop([d] { return bare::make_fcontext_pingpong(d, d); }),
+                           MakeBareLoop([d] { return bare::make_boost_fiber_pingpong(d, d); }),
+                           MakeBareLoop([d] { return bare::make_ucontext_pingpong(d, d); }),
                            MakeBareLoop([] { return bare::make_coroutine_pingpong(); }),
                            MakeBareLoop([] { return bare::make_futex_pingpong(); }),
                            MakeBareLoop([] { return bare::make_pipe_pingpong(); })}) {
@@ -49,12 +51,14 @@ TEST(BareLoops, EachRunsItsRoundTripsAndLeavesNothingBehind) {
   EXPECT_EQ(errno, ECHILD);
 }
 
-// The fcontext loop's fiber keeps the value it was made with, and the caller's own comes back.
-TEST(BareLoops, FcontextPingPongLeavesTheCallersMxcsrAsItWas) {
+// A stackful loop's fiber keeps the value it was made with, and the caller's own comes back.
+TEST(BareLoops, EveryStackfulFiberPingPongLeavesTheCallersMxcsrAsItWas) {
   const std::uint32_t own = arch::read_fp_control();
-  auto loop = bare::make_fcontext_pingpong(arch::kFpFlushToZero.bits, arch::kFpRoundToZero.bits);
-  loop->round_trips_ns(100);
-  EXPECT_EQ(arch::read_fp_control(), own);
+  for (auto make : {&bare::make_fcontext_pingpong, &bare::make_boost_fiber_pingpong, &bare::make_ucontext_pingpong}) {
+    auto loop = make(arch::kFpFlushToZero.bits, arch::kFpRoundToZero.bits);
+    loop->round_trips_ns(100);
+    EXPECT_EQ(arch::read_fp_control(), own);
+  }
 }
 
 MedianInterval self_check_interval(double median, double lo, double hi) { return {5, median, lo, hi, 0.94}; }

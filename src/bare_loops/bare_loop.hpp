@@ -20,6 +20,11 @@ class BareLoop {
 // MXCSR is `fiber_mxcsr` (its context copies it); every batch then runs with the caller's MXCSR at
 // `caller_mxcsr`, and the caller's own value is put back after it.
 std::unique_ptr<BareLoop> make_fcontext_pingpong(std::uint32_t fiber_mxcsr, std::uint32_t caller_mxcsr);
+// Boost.Fiber's main fiber and one worker yielding to each other through the round-robin
+// scheduler, on a thread of the loop's own pinned where the caller is; MXCSR as above.
+std::unique_ptr<BareLoop> make_boost_fiber_pingpong(std::uint32_t fiber_mxcsr, std::uint32_t caller_mxcsr);
+// A ucontext fiber and the caller swapping contexts (glibc's swapcontext); MXCSR as above.
+std::unique_ptr<BareLoop> make_ucontext_pingpong(std::uint32_t fiber_mxcsr, std::uint32_t caller_mxcsr);
 // Two C++20 coroutines handing over by symmetric transfer.
 std::unique_ptr<BareLoop> make_coroutine_pingpong();
 // Two threads on the calling thread's CPU (sched_getcpu: the caller must be pinned), one futex word
