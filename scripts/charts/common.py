@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass, field
 
 import bsjson
+from units import fmt_ns  # noqa: F401  (for the chart modules: one time formatter for all of scripts/)
 
 KIND_ORDER = ("preemptive", "cooperative", "goroutine", "baseline")
 # Placements in order of distance between the two tasks (issue 11), the scheduler's choice after them.
@@ -240,14 +241,6 @@ def need(runs, family, what=None):
 
 
 # ---------------------------------------------------------------- labels and units
-
-def fmt_ns(ns):
-    """3 significant digits in the unit that suits: 1.4 µs, 2.8 ms."""
-    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
-        if abs(ns) >= scale:
-            return f"{ns / scale:.3g} {unit}"
-    return f"{ns:.3g} ns"
-
 
 def fmt_bytes(n):
     for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):

@@ -14,7 +14,7 @@ import bsjson
 from .report import AB, compare, metric_title
 from .runs import Run, read_run
 from .statistics import SLOWER, UNCONFIRMED, judge_paired
-from .units import fmt_change, fmt_p
+from .formats import fmt_change, fmt_p
 
 
 # Google Benchmark filters on its own names, which still carry a fixed budget (/min_time:0.020/

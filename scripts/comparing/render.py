@@ -1,12 +1,14 @@
 """Printing a report: an aligned table for a terminal, or Markdown for a CI summary page."""
 from .runs import METRICS
 from .statistics import CANNOT_TELL, FASTER, SAME, SLOWER, SMALL, UNCONFIRMED, UNJUDGED
-from .units import fmt_change, fmt_ns, fmt_p
+from units import fmt_ns
+
+from .formats import TIME_DIGITS, fmt_change, fmt_p
 
 
 def table_cells(report):
     header = ["benchmark", report.labels[0], report.labels[1], "change", "p", "n", "verdict", "note"]
-    body = [[r.name, fmt_ns(r.old_ns), fmt_ns(r.new_ns), fmt_change(r.change), fmt_p(r.p), r.n,
+    body = [[r.name, fmt_ns(r.old_ns, TIME_DIGITS), fmt_ns(r.new_ns, TIME_DIGITS), fmt_change(r.change), fmt_p(r.p), r.n,
              r.verdict, r.note] for r in report.rows]
     return header, body
 

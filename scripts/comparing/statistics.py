@@ -7,8 +7,9 @@ import warnings
 from dataclasses import dataclass
 
 import bsjson
+from units import fmt_ns
 
-from .units import fmt_ns
+from .formats import TIME_DIGITS
 
 MIN_HISTORY = 3            # fewer recorded runs than this: never judged
 MIN_ROUNDS = 9             # A/B rounds per set
@@ -161,7 +162,7 @@ def judge_history(name, old, new, opts, *_):
     noise = 1.4826 * statistics.median(abs(v - med) for v in old) / med if med > 0 else 0.0
     floor = max(opts.min_effect, opts.noise_z * noise)
     row = Row(name, med, cur, change, None, f"{len(old)} runs", SAME,
-              f"history {fmt_ns(low)} .. {fmt_ns(high)}, floor {floor:.0%}")
+              f"history {fmt_ns(low, TIME_DIGITS)} .. {fmt_ns(high, TIME_DIGITS)}, floor {floor:.0%}")
     if change is None or low <= cur <= high:
         return row
     beyond_floors = abs(change) > floor and abs(cur - med) > opts.min_abs_ns
