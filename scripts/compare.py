@@ -12,7 +12,8 @@ Timings scatter with a long right tail, so the tests use ranks only and every fi
   fewer a benchmark is "not judged", and counted. A difference within one side's own spread (its
   repetitions' robust deviation, or with several runs a side the range of their medians) is
   "cannot tell". Two runs cannot cancel the drift between them (where the host put the vCPUs):
-  the verdict says so, and --ab is the way to decide.
+  the verdict says so, and --ab is the way to decide. With one run a side nothing shows that
+  drift, so a difference is "cannot tell" unless --confirm or --assume-no-drift is given.
 * A/B (--ab OLD NEW): the binaries run in turns, so each round is a PAIR under the same machine
   state; Wilcoxon signed-rank on the log-ratios; what is flagged is run again and must agree.
 * History (--against-history N): above the largest of the last N recorded runs of this machine and

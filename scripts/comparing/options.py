@@ -78,6 +78,11 @@ exit status:
                         help="the current side as several runs, pooled (with --old, or alone with "
                              "--baseline-dir or --history-dir)")
     judge = parser.add_argument_group("judging")
+    judge.add_argument("--assume-no-drift", action="store_true",
+                       help="judge one run against one run as if nothing but the code changed between "
+                            "them (a dedicated, quiet machine whose runs you know agree); without it a "
+                            "difference between two single runs is 'cannot tell', since neither shows "
+                            "the drift between runs (pool runs, --confirm or --ab decide instead)")
     judge.add_argument("--alpha", type=fraction, default=0.05,
                        help="significance level of the tests: a p-value below it counts as a real "
                             "difference (default 0.05)")

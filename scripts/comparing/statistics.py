@@ -128,7 +128,21 @@ def judge_unpaired(name, old, new, opts, old_medians=None, new_medians=None):
         if row.verdict in (SLOWER, FASTER) and abs(new_med - old_med) <= noise:
             row.verdict = CANNOT_TELL
             row.note = f"a side's own spread ({noise:.4g} ns) is as large as the difference"
+        elif row.verdict in (SLOWER, FASTER) and one_run_a_side(old_medians, new_medians) \
+                and not (opts.confirm or opts.assume_no_drift):
+            # One run's repetitions span seconds; two runs minutes apart also differ by where the
+            # host put the vCPUs (up to 2x on cross-CPU rows of one build, docs/CI.md), which
+            # neither file shows. With no second run, no rerun and no pairing, a difference
+            # cannot be told from that drift.
+            row.verdict = CANNOT_TELL
+            row.note = ("one run a side: the drift between runs is not measured (pool 2 or more runs a side, "
+                        "--confirm, or --ab; --assume-no-drift where runs are known to agree)")
     return row
+
+
+def one_run_a_side(old_medians, new_medians):
+    """Whether neither side is pooled from several runs, so nothing shows the drift between runs."""
+    return all(not medians or len(medians) < 2 for medians in (old_medians, new_medians))
 
 
 def judge_paired(name, old, new, opts, *_):

@@ -111,7 +111,7 @@ def base(tmp_path):
 
 def test_a_2x_slowdown_is_flagged(tmp_path, capsys, base):
     cur = write_run(tmp_path / "cur.json", {FUTEX: noisy(2800, seed=3), FIBER: noisy(45, seed=4)})
-    status, out, _ = run(capsys, base, cur)
+    status, out, _ = run(capsys, base, cur, "--assume-no-drift")
     assert status == 1
     assert verdicts(out) == {FUTEX: compare.SLOWER, FIBER: compare.SAME}
     row = {r.name: r for r in compare.compare_files(compare.read_run(base), compare.read_run(cur),
@@ -125,24 +125,24 @@ def test_a_2x_slowdown_is_flagged(tmp_path, capsys, base):
 
 def test_report_only_shows_the_regression_but_exits_0(tmp_path, capsys, base):
     cur = write_run(tmp_path / "cur.json", {FUTEX: noisy(2800, seed=3), FIBER: noisy(45, seed=4)})
-    status, out, _ = run(capsys, base, cur, "--report-only")
+    status, out, _ = run(capsys, base, cur, "--report-only", "--assume-no-drift")
     assert status == 0
     assert verdicts(out)[FUTEX] == compare.SLOWER and "report only" in out
 
 
 def test_a_2x_speedup_is_faster_not_a_regression(tmp_path, capsys, base):
     cur = write_run(tmp_path / "cur.json", {FUTEX: noisy(700, seed=3), FIBER: noisy(45, seed=4)})
-    status, out, _ = run(capsys, base, cur)
+    status, out, _ = run(capsys, base, cur, "--assume-no-drift")
     assert status == 0 and verdicts(out)[FUTEX] == compare.FASTER
 
 
 def test_a_5_percent_change_inside_the_floor_is_not_flagged(tmp_path, capsys, base):
     cur = write_run(tmp_path / "cur.json", {FUTEX: noisy(1470, seed=3), FIBER: noisy(45, seed=4)})
-    status, out, _ = run(capsys, base, cur)
+    status, out, _ = run(capsys, base, cur, "--assume-no-drift")
     assert status == 0
     assert verdicts(out)[FUTEX] in (compare.SAME, compare.SMALL)
     # The same data with a 1 % floor is flagged: it is the relative floor that keeps it quiet.
-    status, out, _ = run(capsys, base, cur, "--min-effect", "0.01")
+    status, out, _ = run(capsys, base, cur, "--min-effect", "0.01", "--assume-no-drift")
     assert status == 1 and verdicts(out)[FUTEX] == compare.SLOWER
 
 
@@ -156,9 +156,9 @@ def test_identical_runs_are_the_same(tmp_path, capsys, base):
 def test_a_sub_ns_shift_stays_under_the_absolute_floor(tmp_path, capsys):
     old = write_run(tmp_path / "old.json", {CALL: noisy(0.5, seed=5)})
     new = write_run(tmp_path / "new.json", {CALL: noisy(1.0, seed=6)})      # 2x, but 0.5 ns
-    status, out, _ = run(capsys, old, new)
+    status, out, _ = run(capsys, old, new, "--assume-no-drift")
     assert status == 0 and verdicts(out)[CALL] == compare.SMALL
-    status, out, _ = run(capsys, old, new, "--min-abs-ns", "0.1")
+    status, out, _ = run(capsys, old, new, "--min-abs-ns", "0.1", "--assume-no-drift")
     assert status == 1 and verdicts(out)[CALL] == compare.SLOWER
 
 
@@ -218,7 +218,7 @@ def test_skipped_is_listed_and_failed_always_fails(tmp_path, capsys, base):
 def test_markdown_output(tmp_path, capsys, base):
     cur = write_run(tmp_path / "cur.json", {FUTEX: noisy(2800, seed=3), FIBER: noisy(45, seed=4)},
                     cpu_model=CPU_B)
-    status, out, _ = run(capsys, base, cur, "--markdown")
+    status, out, _ = run(capsys, base, cur, "--markdown", "--assume-no-drift")
     assert status == 1
     assert "| benchmark | baseline | current | change | p | n | verdict | note |" in out
     assert f"| {FUTEX} |" in out and "| SLOWER |" in out
@@ -318,9 +318,9 @@ def test_the_baseline_is_picked_by_fingerprint(tmp_path, capsys):
     # 2800 ns is a regression against machine A's baseline and no change against machine B's.
     cur_a = write_run(tmp_path / "a.json", {FUTEX: noisy(2800, seed=8)}, cpu_model=CPU_A)
     cur_b = write_run(tmp_path / "b.json", {FUTEX: noisy(2800, seed=8)}, cpu_model=CPU_B)
-    status, out, _ = run(capsys, "--baseline-dir", folder, cur_a)
+    status, out, _ = run(capsys, "--baseline-dir", folder, cur_a, "--assume-no-drift")
     assert status == 1 and "example-cpu-9000-3-0ghz-8-6-1-0-18-amd64.json" in out
-    status, out, _ = run(capsys, "--baseline-dir", folder, cur_b)
+    status, out, _ = run(capsys, "--baseline-dir", folder, cur_b, "--assume-no-drift")
     assert status == 0 and verdicts(out)[FUTEX] == compare.SAME and "other-cpu-7" in out
 
 
@@ -376,17 +376,17 @@ def latency_run(path, futex_p99, futex_ns=1400, seed=1, fiber_counters=False, **
 def test_metric_p99_finds_a_tail_regression_the_median_does_not_see(tmp_path, capsys):
     base = latency_run(tmp_path / "base.json", futex_p99=9000, seed=1)
     cur = latency_run(tmp_path / "cur.json", futex_p99=18000, seed=3)
-    status, out, _ = run(capsys, base, cur)
+    status, out, _ = run(capsys, base, cur, "--assume-no-drift")
     assert status == 0 and verdicts(out)[FUTEX] == compare.SAME
     assert "[metric:" not in out
-    status, out, _ = run(capsys, "--metric", "p99", base, cur)
+    status, out, _ = run(capsys, "--metric", "p99", base, cur, "--assume-no-drift")
     assert status == 1 and verdicts(out)[FUTEX] == compare.SLOWER
     assert "[metric: p99 of the single handoffs, counter latency_p99_ns]" in out
     row = next(compare_row for compare_row in compare.compare_files(
         compare.read_run(base, "p99"), compare.read_run(cur, "p99"),
         compare.build_parser().parse_args(["--metric", "p99"])).rows if compare_row.name == FUTEX)
     assert row.change == pytest.approx(1.0, abs=0.08)      # 2x: the counters, not real_time
-    status, out, _ = run(capsys, "--metric", "p50", base, cur)
+    status, out, _ = run(capsys, "--metric", "p50", base, cur, "--assume-no-drift")
     assert status == 0 and verdicts(out)[FUTEX] == compare.SAME
 
 

@@ -69,7 +69,11 @@ def test_pooled_sides_that_drift_between_runs_cannot_tell(tmp_path, capsys):
     assert verdicts(out)[FUTEX] in (compare.CANNOT_TELL, compare.SAME)
     assert "15/15" in out and "3 runs pooled" in out
     # The same two middle runs alone: two files see a clear "regression" a side's spread cannot explain.
+    # One against one, nothing shows the drift: the difference cannot be told from it.
     status, out, _ = run(capsys, old[0], new[0])
+    assert status == 0 and verdicts(out)[FUTEX] == compare.CANNOT_TELL and "one run a side" in out
+    # Unless the user vouches that runs agree here: then the repetitions alone judge.
+    status, out, _ = run(capsys, old[0], new[0], "--assume-no-drift")
     assert status == 1 and verdicts(out)[FUTEX] == compare.SLOWER and "--ab decides" in out
 
 
@@ -134,7 +138,7 @@ def kernel_pair(tmp_path, slower=1.0):
 
 def test_two_kernels_are_compared_and_what_else_differs_is_listed(tmp_path, capsys):
     good, this = kernel_pair(tmp_path, slower=2.0)
-    status, out, _ = run(capsys, "--across-kernels", good, this)
+    status, out, _ = run(capsys, "--across-kernels", good, this, "--assume-no-drift")
     assert status == 1 and verdicts(out)[FUTEX] == compare.SLOWER
     assert "kernels: 6.1.0-18-amd64 -> 6.5.0-1-amd64" in out
     assert "preempt.mode 'voluntary' vs 'full'" in out and "hz.value '250' vs '1000'" in out
@@ -154,7 +158,8 @@ def test_across_kernels_refuses_two_machines(tmp_path, capsys):
 @pytest.mark.parametrize("slower, expected", [(1.0, 0), (2.0, 1)])
 def test_bisect_maps_the_verdict_to_git_bisect_run(tmp_path, capsys, slower, expected):
     good, this = kernel_pair(tmp_path, slower=slower)
-    status, out, _ = run(capsys, "--across-kernels", "--bisect", "--filter", "thread_futex", good, this)
+    status, out, _ = run(capsys, "--across-kernels", "--bisect", "--assume-no-drift", "--filter", "thread_futex",
+                         good, this)
     assert status == expected
     assert out.rstrip().splitlines()[-1].startswith("verdict: " + ("bad" if expected else "good"))
     assert FIBER not in out                  # --filter: only the benchmark being bisected
@@ -164,6 +169,9 @@ def test_bisect_cannot_tell_is_125(tmp_path, capsys):
     good, this = kernel_pair(tmp_path)
     one = write_run(tmp_path / "one.json", {FUTEX: [1400.0]}, kernel=KERNEL)
     assert run(capsys, "--bisect", one, one)[0] == 125                   # nothing judged
+    (tmp_path / "slow").mkdir()
+    slow_good, slow_this = kernel_pair(tmp_path / "slow", slower=2.0)
+    assert run(capsys, "--across-kernels", "--bisect", slow_good, slow_this)[0] == 125  # one run a kernel: drift?
     assert run(capsys, "--bisect", good, tmp_path / "absent.json")[0] == 125   # no run at this commit
     with pytest.raises(SystemExit):
         compare.main(["--bisect", "--report-only", good, this])
