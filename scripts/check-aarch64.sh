@@ -54,8 +54,9 @@ cmake -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DBENCH_S
 nice -n 19 cmake --build "$build" -j2
 
 # Tests that mean nothing under qemu-user, excluded by name: each line is a ctest regex => why.
+binary_tests=$(grep -v '^#' tests/runs_the_binary.regex | paste -sd'|')
 excluded="
-^(Cli|PartnerLossInTheBinary|MxcsrInTheRun|LatencyJson|Faults|BuildWarnings|SelfCheckInTheRun)\\.|^OutputPathTest\\.TheBinary|^LatencyRequestOnTheMachine\\.ARunStopped => they run the bench_switch binary: a program under qemu-user cannot exec another aarch64 program (no binfmt_misc entry for qemu is assumed), and those runs are bounded by timings
+$binary_tests => they run the bench_switch binary (tests/runs_the_binary.regex): a program under qemu-user cannot exec another aarch64 program (no binfmt_misc entry for qemu is assumed), and those runs are bounded by timings
 ^(IdleTasks\\.AllAreAliveUntilReleased|Ring\\.ThreadsAreJoinedWhenTheRingEnds) => they count the threads in /proc/self/task, where qemu-user starts threads of its own when it likes (seen: one more after a ring of 100 threads was joined) and an exited thread is seen late
 ^(InvoluntarySwitch\\.|Refill\\.AShortWalk) => they need a clock-read loop far under the 1 us span threshold (3 us for the walk): emulated, the loop itself takes about that long
 "

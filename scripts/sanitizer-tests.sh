@@ -44,6 +44,10 @@ case "$kind" in
     # of this process's threads sees; and an instrumented clock loop steps 55 ns, too close to the
     # involuntary_switch family's 1 µs span threshold, which refuses the run (as it should).
     exclude="$exclude|BareLoops\.EachRunsItsRoundTrips|InvoluntarySwitch\.A(ShortRun|LoneTask)"
+    # And every test that runs the bench_switch binary (tests/runs_the_binary.regex): this build
+    # does not make it (tests/CMakeLists.txt). The binary's code is the units' code, which the tests
+    # here cover; the ASan build runs the binary itself. It halves this step's build and test time.
+    exclude="$exclude|$(grep -v '^#' tests/runs_the_binary.regex | paste -sd'|')"
     export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
     ;;
   *) echo "usage: $0 asan|tsan" >&2; exit 2 ;;
