@@ -18,7 +18,7 @@
 #include "measure/work.hpp"
 #include "registry.hpp"
 #include "repetitions.hpp"
-#include "switch_latency.hpp"
+#include "switch.hpp"
 
 namespace bench_switch {
 namespace {

@@ -5,8 +5,8 @@
 // Each mechanism runs four cases: both sides at the default; both at one non-default value; the
 // caller with a sticky flag the fiber lacks (a fiber made before its caller's first inexact
 // operation); the caller with other control bits. One iteration is one one-way switch: the switch
-// family's loop, BM_Switch, which sets each side's MXCSR (SwitchCase::mxcsr) and reads both back
-// (the *_mxcsr_seen counters). Every case alternates its batches with control batches of the same
+// family's loop, BM_Switch, which sets each side's MXCSR (SwitchCase::mxcsr, measure/switch_loop.hpp)
+// and reads both back (the *_mxcsr_seen counters). Every case alternates its batches with control batches of the same
 // handoff, both sides set back to the default, so what it adds (for a mismatch, its penalty) is
 // taken batch against batch (for the default itself: an A/A, the method's own offset);
 // summaries.fpenv gives that with its uncertainty from the repetitions.
@@ -23,7 +23,7 @@
 #include "mechanisms/one_thread.hpp"
 #include "registry.hpp"
 #include "self_check.hpp"
-#include "switch_latency.hpp"
+#include "switch.hpp"
 
 namespace bench_switch {
 namespace {
@@ -82,22 +82,22 @@ const FpenvCase* fpenv_case_of(const nlohmann::json& params) {
 // A figure over the repetitions: their median, ± the distance to its distribution-free interval.
 Estimate estimate_of_reps(const std::vector<double>& reps) { return estimate_of(median_interval(reps)); }
 
-// Per mechanism: each matched case's median ns per switch; what each case other than the default
-// adds over the default batches interleaved with it (for a mismatch: its penalty), with its
-// uncertainty from the repetitions; the 15 % check; whether every side held what it was given.
-nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
-  struct Repetitions {
-    std::vector<double> ns, over_default, at_default;
-  };
-  std::map<std::string, std::map<std::string, Repetitions>> runs;  // mechanism -> case -> repetitions
-  std::map<std::string, bool> as_intended;
+// One fpenv case's repetitions: its ns per switch, and what it adds over its default batches.
+struct FpenvRepetitions {
+  std::vector<double> ns, over_default, at_default;
+};
+using FpenvRuns = std::map<std::string, std::map<std::string, FpenvRepetitions>>;  // mechanism -> case -> repetitions
+
+// The fpenv entries' repetitions, and per mechanism whether every side held what it was given.
+FpenvRuns fpenv_runs(const nlohmann::json& benchmarks, std::map<std::string, bool>& as_intended) {
+  FpenvRuns runs;
   for (const auto& b : benchmarks) {
     if (b.value("family", "") != "fpenv" || b.value("run_type", "") != "iteration" || b.value("error_occurred", false))
       continue;
     const FpenvCase* c = fpenv_case_of(b["params"]);
     if (c == nullptr) continue;
     const std::string mechanism = b["mechanism"];
-    Repetitions& r = runs[mechanism][c->name];
+    FpenvRepetitions& r = runs[mechanism][c->name];
     r.ns.push_back(b["real_time"].get<double>());
     // What the case adds: the median over the repetition's pairs of batches (over_control_ns), not
     // the difference of the two sides' totals (ns_over_default), which one batch that lost the CPU
@@ -110,40 +110,52 @@ nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
                       b.value(fp_control_field("measuring", "_seen"), -1.0) == c->measuring.bits;
     as_intended.try_emplace(mechanism, true).first->second &= held;
   }
+  return runs;
+}
+
+// One mechanism's summary from its cases' repetitions (see fpenv_summary).
+nlohmann::json fpenv_mechanism_summary(const std::map<std::string, FpenvRepetitions>& cases, bool sides_as_intended) {
   const auto figure = [](const Estimate& e) { return resolved(e) ? nlohmann::json(e.value) : nlohmann::json(nullptr); };
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [mechanism, cases] : runs) {
-    nlohmann::json m = {{"sides_as_intended", as_intended[mechanism]}};
-    // A/A: the default timed against its own control batches reads what the method reads when
-    // nothing differs. The largest offset it allows is added (in quadrature) to every other
-    // figure's uncertainty; without it nothing is resolved.
-    const auto aa_case = cases.find("matched_default");
-    const Estimate aa = aa_case == cases.end() ? Estimate{NAN, NAN} : estimate_of_reps(aa_case->second.over_default);
-    m["aa_ns"] = aa.value, m["aa_uncertainty_ns"] = aa.uncertainty;
-    // Both checks only over the cases that ran (a --benchmark_filter or --quick may leave some out).
-    int penalties = 0, matched_nondefault = 0;
-    bool penalties_resolved = true, within = true;
-    for (const auto& [name, r] : cases) {
-      const Estimate over = over_control_beyond_aa(r.over_default, aa);
-      if (name.starts_with("matched_")) {
-        const Estimate ns = estimate_of_reps(r.ns);
-        m[name + "_ns"] = ns.value, m[name + "_uncertainty_ns"] = ns.uncertainty;
-        if (name == "matched_default") continue;
-        m[name + "_ns_over_default"] = figure(over), m[name + "_over_default_uncertainty_ns"] = over.uncertainty;
-        // Against the default batches of the same benchmark: drift between benchmarks stays out.
-        within = within && std::fabs(over.value) <= kMatchedWithin * estimate_of_reps(r.at_default).value;
-        ++matched_nondefault;
-      } else {
-        m[name + "_ns_penalty"] = figure(over), m[name + "_uncertainty_ns"] = over.uncertainty;
-        m[name + "_resolved"] = resolved(over);
-        penalties_resolved = penalties_resolved && resolved(over);
-        ++penalties;
-      }
+  nlohmann::json m = {{"sides_as_intended", sides_as_intended}};
+  // A/A: the default timed against its own control batches reads what the method reads when
+  // nothing differs. The largest offset it allows is added (in quadrature) to every other
+  // figure's uncertainty; without it nothing is resolved.
+  const auto aa_case = cases.find("matched_default");
+  const Estimate aa = aa_case == cases.end() ? Estimate{NAN, NAN} : estimate_of_reps(aa_case->second.over_default);
+  m["aa_ns"] = aa.value, m["aa_uncertainty_ns"] = aa.uncertainty;
+  // Both checks only over the cases that ran (a --benchmark_filter or --quick may leave some out).
+  int penalties = 0, matched_nondefault = 0;
+  bool penalties_resolved = true, within = true;
+  for (const auto& [name, r] : cases) {
+    const Estimate over = over_control_beyond_aa(r.over_default, aa);
+    if (name.starts_with("matched_")) {
+      const Estimate ns = estimate_of_reps(r.ns);
+      m[name + "_ns"] = ns.value, m[name + "_uncertainty_ns"] = ns.uncertainty;
+      if (name == "matched_default") continue;
+      m[name + "_ns_over_default"] = figure(over), m[name + "_over_default_uncertainty_ns"] = over.uncertainty;
+      // Against the default batches of the same benchmark: drift between benchmarks stays out.
+      within = within && std::fabs(over.value) <= kMatchedWithin * estimate_of_reps(r.at_default).value;
+      ++matched_nondefault;
+    } else {
+      m[name + "_ns_penalty"] = figure(over), m[name + "_uncertainty_ns"] = over.uncertainty;
+      m[name + "_resolved"] = resolved(over);
+      penalties_resolved = penalties_resolved && resolved(over);
+      ++penalties;
     }
-    if (penalties > 0) m["resolved"] = penalties_resolved;
-    if (matched_nondefault > 0) m["matched_nondefault_within_15_percent"] = within;
-    out[mechanism] = std::move(m);
   }
+  if (penalties > 0) m["resolved"] = penalties_resolved;
+  if (matched_nondefault > 0) m["matched_nondefault_within_15_percent"] = within;
+  return m;
+}
+
+// Per mechanism: each matched case's median ns per switch; what each case other than the default
+// adds over the default batches interleaved with it (for a mismatch: its penalty), with its
+// uncertainty from the repetitions; the 15 % check; whether every side held what it was given.
+nlohmann::json fpenv_summary(const nlohmann::json& benchmarks) {
+  std::map<std::string, bool> as_intended;
+  const FpenvRuns runs = fpenv_runs(benchmarks, as_intended);
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [mechanism, cases] : runs) out[mechanism] = fpenv_mechanism_summary(cases, as_intended[mechanism]);
   return out;
 }
 
@@ -193,7 +205,7 @@ const bool fpenv_registered = [] {
                          "ns per one-way switch, the fiber's and the caller's " + register_label() + " set as named",
                          {{fp_control_field("partner"), fc.partner.bits}, {fp_control_field("measuring"), fc.measuring.bits}}};
       // Every case alternates with control batches at the default; for the default itself that is the A/A.
-      SwitchCase c{m, PlacementKind::one_thread, Work{}, name, {}, {fc.measuring.bits, fc.partner.bits}, true};
+      SwitchCase c{m, PlacementKind::one_thread, Work{}, name, {}, {{fc.measuring.bits, fc.partner.bits}, true}};
       c.bare = bare_loop_for(name);  // the self-check's loop for the same case, where it has one
       // 20 benchmarks: short repetitions keep the family to a few seconds of the default run.
       const auto run = [c, &fc](benchmark::State& s) {

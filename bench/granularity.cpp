@@ -18,7 +18,7 @@
 #include "repetitions.hpp"
 #include "measure/work.hpp"
 #include "registry.hpp"
-#include "switch_latency.hpp"
+#include "switch.hpp"
 
 namespace bench_switch {
 namespace {

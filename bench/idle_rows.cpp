@@ -26,7 +26,7 @@
 #include "mechanisms.hpp"
 #include "registry.hpp"
 #include "idle_rows.hpp"
-#include "switch_latency.hpp"
+#include "switch.hpp"
 
 namespace bench_switch {
 namespace {
@@ -59,6 +59,16 @@ std::vector<int> idle_rows_cpus(const Placement& p) {
   return out;
 }
 
+// The ledger read where each batch begins (calibration, timed batches, probe), beside the switch loop.
+class IdleRowsLedger final : public BatchState {
+ public:
+  explicit IdleRowsLedger(IdleBatchLedger& ledger) : ledger_(ledger) {}
+  void before_batch(Handoff&, bool) override { ledger_.at_batch_start(false); }
+
+ private:
+  IdleBatchLedger& ledger_;
+};
+
 void BM_IdleRow(benchmark::State& state, const Mechanism& m, IdleCondition condition, const std::string& key) {
   std::string why_not;
   const auto placement = resolve_placement(PlacementKind::cross_cpu, why_not);
@@ -78,9 +88,8 @@ void BM_IdleRow(benchmark::State& state, const Mechanism& m, IdleCondition condi
     return skip(state, e.what());
   }
   IdleBatchLedger ledger("", cpus);
-  SwitchCase sc{&m, PlacementKind::cross_cpu, Work{}, key};
-  sc.at_batch = [&ledger] { ledger.at_batch_start(false); };
-  BM_Switch(state, sc);
+  IdleRowsLedger per_batch(ledger);
+  BM_Switch(state, SwitchCase{&m, PlacementKind::cross_cpu, Work{}, key}, &per_batch);
   request.release();
   if (spinners) spinners->pause();
   if (state.error_occurred() || ledger.timed().batches == 0) return;

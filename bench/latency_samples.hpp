@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "handoff.hpp"
+#include "measure/switch_loop.hpp"
 
 namespace bench_switch {
 
@@ -20,5 +21,17 @@ namespace bench_switch {
 // MXCSR as before every timed batch; it is called right before the batches, after the arithmetic.
 void sample_latency(benchmark::State& state, Handoff& handoff, std::uint64_t round_trips, double ns_per_switch,
                     const std::function<void()>& hold);
+
+// The same as the switch loop's strategy: sampled after its counted pass (bench/switch.hpp BM_SwitchSampled).
+class LatencySampling final : public BatchState {
+ public:
+  explicit LatencySampling(benchmark::State& state) : state_(state) {}
+  void after_counted_pass(Handoff& handoff, const TimedLoop& loop) override {
+    sample_latency(state_, handoff, loop.round_trips, loop.ns_per_switch, loop.hold);
+  }
+
+ private:
+  benchmark::State& state_;
+};
 
 }  // namespace bench_switch

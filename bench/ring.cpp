@@ -12,7 +12,7 @@
 
 #include "experiments/ring.hpp"
 #include "registry.hpp"
-#include "switch_latency.hpp"
+#include "switch.hpp"
 
 namespace bench_switch {
 namespace {
@@ -64,11 +64,12 @@ const bool ring_registered = [] {
                          "ns per hop (one switch) around a ring of N tasks", {{"N", n}}};
       // 3 repetitions of at least 20 ms: BM_Switch builds the ring afresh on each call (the sizing
       // runs and every repetition), and building 1,000 processes or 100,000 fibers is what costs.
-      SwitchCase c{&m, r.where, Work{}, name};
+      const SwitchCase c{&m, r.where, Work{}, name};
       // One-way samples of every hop for the kernel rings; the fiber ring's short batches would
       // end a run every few hops, each with its home hop (ring_route.hpp), and change the route.
-      c.sample_latency = r.kind == Kind::preemptive;
-      fixed_budget(add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); }), 3, 0.02);
+      const bool sampled = r.kind == Kind::preemptive;
+      fixed_budget(add_benchmark(name, fields, [c, sampled](benchmark::State& s) { sampled ? BM_SwitchSampled(s, c) : BM_Switch(s, c); }),
+                   3, 0.02);
     }
   }
   return true;

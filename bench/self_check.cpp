@@ -118,14 +118,13 @@ MakeBareLoop bare_loop_for(const std::string& name) {
   return e == nullptr ? MakeBareLoop{} : e->make;
 }
 
-void add_self_check_counters(const SelfCheckPairs& pairs, benchmark::UserCounters& counters) {
-  if (!pairs.has_figures()) return;  // no loop, or one that failed part-way: no figure
-  const MedianInterval per_pair = pairs.pair_ratio();
-  counters["self_check_harness_ns"] = pairs.harness_ns_per_switch();
-  counters["bare_ns_per_switch"] = pairs.bare_ns_per_switch();
-  counters["self_check_ratio"] = pairs.ratio();
-  counters["self_check_pair_ratio"] = per_pair.median;
-  counters["self_check_pairs"] = static_cast<double>(pairs.pairs());
+void add_self_check_counters(const SelfCheckFigures& pairs, benchmark::UserCounters& counters) {
+  if (!pairs.has_figures) return;  // no loop, or one that failed part-way: no figure
+  counters["self_check_harness_ns"] = pairs.harness_ns_per_switch;
+  counters["bare_ns_per_switch"] = pairs.bare_ns_per_switch;
+  counters["self_check_ratio"] = pairs.ratio;
+  counters["self_check_pair_ratio"] = pairs.pair_ratio.median;
+  counters["self_check_pairs"] = static_cast<double>(pairs.pairs);
 }
 
 nlohmann::json self_check_summary(const nlohmann::json& benchmarks) {

@@ -16,7 +16,7 @@ namespace bench_switch {
 MakeBareLoop bare_loop_for(const std::string& name);
 
 // bare_ns_per_switch, self_check_ratio (harness / bare, per pair) with _lo and _hi, self_check_pairs.
-void add_self_check_counters(const SelfCheckPairs& pairs, benchmark::UserCounters& counters);
+void add_self_check_counters(const SelfCheckFigures& pairs, benchmark::UserCounters& counters);
 
 // summaries.self_check from the run's benchmark entries: {margin, pairs: {benchmark: {family,
 // harness_ns, bare_ns, ratio, ratio_lo, ratio_hi, repetitions, verdict}}, failed_families: [...]}.

@@ -13,6 +13,8 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include "measure/paired_batches.hpp"
 #include "measure/xstate.hpp"
@@ -20,7 +22,7 @@
 #include "mechanisms/carriers/register_state.hpp"
 #include "mechanisms/kernel_pair.hpp"
 #include "registry.hpp"
-#include "switch_latency.hpp"
+#include "switch.hpp"
 
 namespace bench_switch {
 namespace {
@@ -70,6 +72,32 @@ const std::vector<StatePair>& pairs() {
                                               state_pair<ProcessPair>("process_futex", "process")};
   return list;
 }
+
+// The register state each side leaves live as it hands over: live before each timed batch, clean
+// before each control batch of the same handoff; at the end, what each side had live (XINUSE).
+class LiveRegisters final : public BatchState {
+ public:
+  LiveRegisters(RegisterState live, StateFutex& (*carrier)(Handoff&)) : live_(live), carrier_(carrier) {}
+  bool is_own_control() const override { return true; }
+  void before_batch(Handoff& h, bool at_default) override {
+    carrier_(h).set_state(at_default ? RegisterState{live_.feature, false} : live_);
+  }
+  void at_end(Handoff& h) override {
+    seen_ = {carrier_(h).xinuse_seen(0), carrier_(h).xinuse_seen(1)};
+    // This runs on the measuring thread, the harness's own: it leaves no state live for later benchmarks.
+    hold_register_state({live_.feature, false});
+  }
+  void add_counters(benchmark::UserCounters& k) const {
+    if (!seen_) return;  // no figures: the loop did not reach its end
+    k["measuring_xinuse_seen"] = static_cast<double>(seen_->first);
+    k["partner_xinuse_seen"] = static_cast<double>(seen_->second);
+  }
+
+ private:
+  RegisterState live_;
+  StateFutex& (*carrier_)(Handoff&);
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> seen_;
+};
 
 const StateCase* state_case_of(const nlohmann::json& b) {
   const std::string name = b.value("run_name", "");
@@ -190,18 +218,13 @@ const bool xstate_registered = [] {
         continue;
       }
       const RegisterState live{sc.feature, sc.live};
-      const auto carrier = pair.carrier;
-      SwitchCase c{m, PlacementKind::same_cpu, Work{}, name};
-      c.hold_default = [live, carrier](Handoff& h, bool at_default) {
-        carrier(h).set_state(at_default ? RegisterState{live.feature, false} : live);
+      const SwitchCase c{m, PlacementKind::same_cpu, Work{}, name};
+      const auto run = [c, live, carrier = pair.carrier](benchmark::State& s) {
+        LiveRegisters registers(live, carrier);
+        BM_Switch(s, c, &registers);
+        registers.add_counters(s.counters);
       };
-      c.add_counters = [carrier, live](Handoff& h, benchmark::UserCounters& k) {
-        k["measuring_xinuse_seen"] = static_cast<double>(carrier(h).xinuse_seen(0));
-        k["partner_xinuse_seen"] = static_cast<double>(carrier(h).xinuse_seen(1));
-        // This runs on the measuring thread, the harness's own: it leaves no state live for later benchmarks.
-        hold_register_state({live.feature, false});
-      };
-      fixed_budget(add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); }), 5, 0.03);
+      fixed_budget(add_benchmark(name, fields, run), 5, 0.03);
     }
   }
   return true;

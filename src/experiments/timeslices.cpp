@@ -277,27 +277,77 @@ std::optional<Placement> crew_placement(int tasks, std::string& error) {
   return resolve_placement(PlacementKind::same_cpu, error);
 }
 
+namespace {
+
+struct TimesliceRecord {
+  GapDetector timeline;
+  std::int64_t advertised_ns = -1;
+};
+// A user-provided constructor: value-initialising a plain std::array would first zero all of it
+// (256 KB a slot); this way only the few counters of each detector are written.
+struct TimesliceRecords {
+  TimesliceRecords() {}
+  std::array<TimesliceRecord, kMaxCrew> slot;
+};
+// The crew's timelines attributed (attribution.hpp): the slices between handoffs, the peers' gaps, the
+// time lost to others and the loop's own step; `out.error` says why there is no figure.
+void attribute_timeslices(const TimesliceRecords& records, int tasks, const CrewResult& crew, TimesliceResult& out) {
+  std::vector<WorkerTimeline> timelines;
+  std::uint64_t reads = 0;
+  double busy = 0;
+  for (int i = 0; i < tasks; ++i) {
+    const GapDetector& detector = records.slot[static_cast<std::size_t>(i)].timeline;
+    const TimelineSummary s = detector.summary();
+    if (s.dropped != 0) {
+      out.error = fmt::format("a task stopped more than {} times; its timeline is incomplete", GapDetector::kCapacity);
+      return;
+    }
+    if (s.reads == 0) continue;
+    timelines.push_back(timeline_of(detector));
+    reads += s.reads - 1;
+    busy += s.busy_ns;
+  }
+  if (reads == 0) {
+    out.error = "no task read the clock";
+    return;
+  }
+  const Attribution attribution = attribute(timelines);
+  std::vector<double> slices, peer_gaps;
+  for (std::size_t w = 0; w < timelines.size(); ++w) {
+    const HandoffSlices h = slices_between_handoffs(timelines[w], attribution.gaps[w]);
+    slices.insert(slices.end(), h.slices_ns.begin(), h.slices_ns.end());
+    peer_gaps.insert(peer_gaps.end(), h.peer_gaps_ns.begin(), h.peer_gaps_ns.end());
+    out.outside_gaps_in_slices += h.outside_gaps_in_slices;
+    out.outside_ns_in_slices += h.outside_ns_in_slices;
+  }
+  out.slices = distribution_of(slices);
+  out.peer_gaps = distribution_of(peer_gaps);
+  out.lost = lost_time_of(attribution);
+  out.lost.involuntary_switches = crew.counts.involuntary;
+  out.lost.run_delay_ns = crew.counts.run_delay_ns;
+  out.lost.steal_ns = crew.steal_ns;
+  out.advertised_ns = static_cast<double>(records.slot[0].advertised_ns);
+  out.window_ns = static_cast<double>(attribution.window_ns);
+  out.loop_step_ns = busy / static_cast<double>(reads);
+  // The threshold must stay far above the loop's own step, or a slow read would count as a stop.
+  if (out.loop_step_ns * 100 > static_cast<double>(kPreemptionGapNs))
+    out.error = fmt::format("the loop's step ({:.0f} ns) is too close to the gap threshold ({} ns)", out.loop_step_ns,
+                            kPreemptionGapNs);
+}
+
+}  // namespace
+
 TimesliceResult measure_timeslices(const TimesliceConfig& config) {
   TimesliceResult out;
   const auto placement = crew_placement(config.tasks, out.error);
   if (!placement) return out;
 
-  struct Record {
-    GapDetector timeline;
-    std::int64_t advertised_ns = -1;
-  };
-  // A user-provided constructor: value-initialising a plain std::array would first zero all of it
-  // (256 KB a slot); this way only the few counters of each detector are written.
-  struct Records {
-    Records() {}
-    std::array<Record, kMaxCrew> slot;
-  };
-  SharedBlock<Records> records(config.kind == TaskKind::process);
+  SharedBlock<TimesliceRecords> records(config.kind == TaskKind::process);
 
   const bool use_tsc = counter_constant_rate();
   const TscNs tsc;  // calibrated here (once per process), never inside the window
   const auto body = [&](int index, std::uint64_t end_ns) {
-    Record& rec = records->slot[static_cast<std::size_t>(index)];
+    TimesliceRecord& rec = records->slot[static_cast<std::size_t>(index)];
     // What the kernel advertises for this task's own policy: the RR quantum for SCHED_RR; for
     // SCHED_OTHER the fair class's slice, rounded to jiffies. Before the first read, so outside
     // the task's timeline.
@@ -322,47 +372,7 @@ TimesliceResult measure_timeslices(const TimesliceConfig& config) {
     return out;
   }
 
-  std::vector<WorkerTimeline> timelines;
-  std::uint64_t reads = 0;
-  double busy = 0;
-  for (int i = 0; i < config.tasks; ++i) {
-    const GapDetector& detector = records->slot[static_cast<std::size_t>(i)].timeline;
-    const TimelineSummary s = detector.summary();
-    if (s.dropped != 0) {
-      out.error = fmt::format("a task stopped more than {} times; its timeline is incomplete", GapDetector::kCapacity);
-      return out;
-    }
-    if (s.reads == 0) continue;
-    timelines.push_back(timeline_of(detector));
-    reads += s.reads - 1;
-    busy += s.busy_ns;
-  }
-  if (reads == 0) {
-    out.error = "no task read the clock";
-    return out;
-  }
-  const Attribution attribution = attribute(timelines);
-  std::vector<double> slices, peer_gaps;
-  for (std::size_t w = 0; w < timelines.size(); ++w) {
-    const HandoffSlices h = slices_between_handoffs(timelines[w], attribution.gaps[w]);
-    slices.insert(slices.end(), h.slices_ns.begin(), h.slices_ns.end());
-    peer_gaps.insert(peer_gaps.end(), h.peer_gaps_ns.begin(), h.peer_gaps_ns.end());
-    out.outside_gaps_in_slices += h.outside_gaps_in_slices;
-    out.outside_ns_in_slices += h.outside_ns_in_slices;
-  }
-  out.slices = distribution_of(slices);
-  out.peer_gaps = distribution_of(peer_gaps);
-  out.lost = lost_time_of(attribution);
-  out.lost.involuntary_switches = crew.counts.involuntary;
-  out.lost.run_delay_ns = crew.counts.run_delay_ns;
-  out.lost.steal_ns = crew.steal_ns;
-  out.advertised_ns = static_cast<double>(records->slot[0].advertised_ns);
-  out.window_ns = static_cast<double>(attribution.window_ns);
-  out.loop_step_ns = busy / static_cast<double>(reads);
-  // The threshold must stay far above the loop's own step, or a slow read would count as a stop.
-  if (out.loop_step_ns * 100 > static_cast<double>(kPreemptionGapNs))
-    out.error = fmt::format("the loop's step ({:.0f} ns) is too close to the gap threshold ({} ns)", out.loop_step_ns,
-                            kPreemptionGapNs);
+  attribute_timeslices(*records, config.tasks, crew, out);
   return out;
 }
 

@@ -65,7 +65,7 @@ struct IdleUse {
 // The idle counts read at the start of every batch of a paired loop and once after the last, each
 // interval between two readings going to the state of the batch it began (timed or control). The
 // first interval (from before a calibration to the first batch) is left out: its switches are not
-// counted. BM_Switch calls hold_default exactly so (bench/idle_rows.cpp).
+// counted. The switch loop calls its BatchState exactly so (measure/switch_loop.hpp, bench/idle_rows.cpp).
 class IdleBatchLedger {
  public:
   struct Bucket {

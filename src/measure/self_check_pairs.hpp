@@ -32,6 +32,14 @@ inline constexpr std::size_t kSelfCheckMinPairs = 3;
 // wholly outside it, or across one of its ends. Without an interval, its median alone is judged.
 std::string self_check_verdict(const MedianInterval& ratio, double margin = kSelfCheckMargin);
 
+// What one benchmark's pairs say, kept after its bare loop is gone (see SelfCheckPairs).
+struct SelfCheckFigures {
+  bool has_figures = false;  // no loop, or one that failed part-way: no figure
+  double harness_ns_per_switch = NAN, bare_ns_per_switch = NAN, ratio = NAN;
+  MedianInterval pair_ratio;
+  std::size_t pairs = 0;
+};
+
 // One benchmark's pairs: a bare batch before or after every kSelfCheckEvery-th of the harness's
 // batches (a coin toss), of the same round trips. Does nothing without a bare loop. A bare loop that fails is dropped with
 // its reason (a warning line); the harness's figures go on, and the pair reports nothing.
@@ -74,6 +82,10 @@ class SelfCheckPairs {
   // harness / bare per pair of batches: its median and interval, for the record.
   MedianInterval pair_ratio() const { return median_interval(pair_ratios_); }
   std::size_t pairs() const { return pair_ratios_.size(); }
+  SelfCheckFigures figures() const {
+    if (!has_figures()) return {};
+    return {true, harness_ns_per_switch(), bare_ns_per_switch(), ratio(), pair_ratio(), pairs()};
+  }
 
  private:
   double bare_batch(std::uint64_t round_trips);  // NaN once the loop failed
