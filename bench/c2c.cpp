@@ -12,7 +12,7 @@
 #include <cmath>
 #include <map>
 
-#include "experiments/core_to_core.hpp"
+#include "experiments/c2c.hpp"
 #include "measure/idle_control.hpp"
 #include "measure/idle_states.hpp"
 #include "measure/paired_batches.hpp"

@@ -6,7 +6,7 @@
 //    interval) is the direct cost. Spans the same task closes are interrupts without a switch or the
 //    host; spans that begin at the tick's phase are marked. The kernel's involuntary count is beside.
 //  - clock_threads K = 1: the same loop alone; its spans at the tick are the tick without a switch.
-//  - walk_processes, S = 4 KiB … 4 MiB: the refill (experiments/refill.hpp), K = 2 and its control
+//  - walk_processes, S = 4 KiB … 4 MiB: the refill (experiments/involuntary_switch_refill.hpp), K = 2 and its control
 //    K = 1, the same walk with no peer.
 // One iteration is one window, run exactly once per benchmark; real_time is the window's length.
 // The figures across benchmarks (tick share, refill per S, the ratio to a voluntary handoff) are in
@@ -17,7 +17,7 @@
 #include <cmath>
 
 #include "experiments/involuntary_switch.hpp"
-#include "experiments/refill.hpp"
+#include "experiments/involuntary_switch_refill.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
 #include "measure/scheduler_facts.hpp"

@@ -14,7 +14,7 @@
 #include <cmath>
 #include <string>
 
-#include "experiments/timeslices.hpp"
+#include "experiments/timeslice.hpp"
 #include "lost_time_counters.hpp"
 #include "measure/affinity.hpp"
 #include "measure/scheduler_facts.hpp"

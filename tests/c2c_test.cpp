@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <set>
 
-#include "experiments/core_to_core.hpp"
+#include "experiments/c2c.hpp"
 #include "measure/affinity.hpp"
 #include "measure/placement_pairs.hpp"
 
