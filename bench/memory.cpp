@@ -12,7 +12,7 @@
 
 #include <cmath>
 
-#include "experiments/spawn.hpp"
+#include "experiments/memory.hpp"
 #include "measure/affinity.hpp"
 #include "registry.hpp"
 #include "wait_bound.hpp"
