@@ -110,7 +110,7 @@ const bool footprint_registered = [] {
       fixed_budget(add_benchmark(bench_name, fields,
                                  [c = SwitchCase{m, where, work, bench_name, control}](benchmark::State& s) { BM_Footprint(s, c); }),
                    3, 0.02);
-      if (bytes == 64 << 10 && m->kind != Kind::preemptive) mark_quick(bench_name);
+      if (bytes == 64 << 10 && m->kind != Scheduling::preemptive) mark_quick(bench_name);
       if (bytes == 64 << 10 && m->name == "thread_futex") mark_quick(bench_name);
     }
   }

@@ -19,7 +19,7 @@ namespace {
 
 struct RingKind {
   const char* name;
-  Kind kind;
+  Scheduling kind;
   const char* task;
   PlacementKind where;
   const char* summary;
@@ -30,11 +30,11 @@ struct RingKind {
 // N up to 1,000 kernel tasks (each hop is then a futex wake-up and wait, some µs), to 100,000
 // fibers (a hop is ns, and what grows is the memory the ring spans: 16 KiB of stack per fiber).
 const RingKind kRings[] = {
-    {"thread_ring", Kind::preemptive, "thread", PlacementKind::same_cpu, "N threads, one private futex word each",
+    {"thread_ring", Scheduling::preemptive, "thread", PlacementKind::same_cpu, "N threads, one private futex word each",
      {2, 10, 100, 1000}, &make_thread_ring},
-    {"process_ring", Kind::preemptive, "process", PlacementKind::same_cpu,
+    {"process_ring", Scheduling::preemptive, "process", PlacementKind::same_cpu,
      "N processes, one futex word each in MAP_SHARED memory", {2, 10, 100, 1000}, &make_process_ring},
-    {"fiber_ring", Kind::cooperative, "fiber", PlacementKind::one_thread, "N Boost.Context fibers, each resuming the next",
+    {"fiber_ring", Scheduling::cooperative, "fiber", PlacementKind::one_thread, "N Boost.Context fibers, each resuming the next",
      {2, 10, 100, 1000, 10000, 100000}, [](std::size_t n, const Placement&) { return make_fiber_ring(n); }},
 };
 
@@ -67,7 +67,7 @@ const bool ring_registered = [] {
       SwitchCase c{&m, r.where, Work{}, name};
       // One-way samples of every hop for the kernel rings; the fiber ring's short batches would
       // end a run every few hops, each with its home hop (ring_route.hpp), and change the route.
-      c.sample_latency = r.kind == Kind::preemptive;
+      c.sample_latency = r.kind == Scheduling::preemptive;
       fixed_budget(add_benchmark(name, fields, [c](benchmark::State& s) { BM_Switch(s, c); }), 3, 0.02);
     }
   }

@@ -60,7 +60,7 @@ struct StatePair {
 };
 template <template <class> class Pair>
 StatePair state_pair(std::string_view name, std::string_view task) {
-  return {{name, Kind::preemptive, task, "a futex word per direction, each side setting its registers' state before it hands over",
+  return {{name, Scheduling::preemptive, task, "a futex word per direction, each side setting its registers' state before it hands over",
            {{PlacementKind::same_cpu, ""}},
            [](const Placement& p, const Work& w) { return std::make_unique<Pair<StateFutex>>(p, w); }, {}},
           &carrier_of<Pair>};

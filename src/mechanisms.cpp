@@ -17,11 +17,11 @@
 
 namespace bench_switch {
 
-std::string_view to_string(Kind kind) {
+std::string_view to_string(Scheduling kind) {
   switch (kind) {
-    case Kind::preemptive: return "preemptive";
-    case Kind::cooperative: return "cooperative";
-    case Kind::baseline: return "baseline";
+    case Scheduling::preemptive: return "preemptive";
+    case Scheduling::cooperative: return "cooperative";
+    case Scheduling::baseline: return "baseline";
   }
   return "?";
 }
@@ -61,11 +61,11 @@ std::function<std::unique_ptr<Handoff>()> alone() {
 template <template <class> class Pair, class Carrier>
 Mechanism kernel(std::string_view name, std::string_view task, std::string_view summary,
                  Placements placements = all_placements()) {
-  return {name, Kind::preemptive, task, summary, std::move(placements),
+  return {name, Scheduling::preemptive, task, summary, std::move(placements),
           [](const Placement& p, const Work& w) { return std::make_unique<Pair<Carrier>>(p, w); }, alone<Carrier>()};
 }
 
-Mechanism one_thread(std::string_view name, Kind kind, std::string_view task, std::string_view summary,
+Mechanism one_thread(std::string_view name, Scheduling kind, std::string_view task, std::string_view summary,
                      std::unique_ptr<Handoff> (*make)(const Work&)) {
   return {name, kind, task, summary, {{P::one_thread, ""}}, [make](const Placement&, const Work& w) { return make(w); }, {}};
 }
@@ -88,14 +88,14 @@ const std::vector<Mechanism>& mechanisms() {
       kernel<ProcessPair, FutexCarrier>("process_futex", "process", "a futex word per direction in MAP_SHARED memory"),
       kernel<ProcessPair, SocketpairCarrier>("process_socketpair", "process", "a UNIX stream socketpair"),
       kernel<ProcessPair, IoUringCarrier>("process_io_uring", "process", "a ring per process: IORING_OP_MSG_RING posts the token into the other's ring", only({}, io_uring_unavailable())),
-      one_thread("fcontext_fiber", Kind::cooperative, "fiber", "Boost.Context fiber::resume (fcontext)", &make_fcontext_fiber),
-      one_thread("ucontext_fiber", Kind::cooperative, "fiber", "POSIX swapcontext (saves the signal mask: a syscall)", &make_ucontext_switch),
-      one_thread("boost_fiber_yield", Kind::cooperative, "fiber", "Boost.Fiber this_fiber::yield through its round-robin scheduler", &make_boost_fiber_yield),
-      one_thread("coroutine", Kind::cooperative, "coroutine", "C++20 stackless coroutines, symmetric transfer", &make_coroutine_transfer),
-      one_thread("asio_coroutine", Kind::cooperative, "coroutine", "two C++20 coroutines on one Asio io_context, each yielding by co_await asio::post", &make_asio_coroutine),
-      one_thread("asm_switch", Kind::cooperative, "fiber", arch::kAsmSwitchDescription, &make_asm_switch),
-      one_thread("asm_switch_fpenv", Kind::cooperative, "fiber", arch::kAsmSwitchFpenvDescription, &make_asm_switch_fpenv),
-      one_thread("indirect_call", Kind::baseline, "call", "no switch: a call through a function pointer and its return", &make_indirect_call),
+      one_thread("fcontext_fiber", Scheduling::cooperative, "fiber", "Boost.Context fiber::resume (fcontext)", &make_fcontext_fiber),
+      one_thread("ucontext_fiber", Scheduling::cooperative, "fiber", "POSIX swapcontext (saves the signal mask: a syscall)", &make_ucontext_switch),
+      one_thread("boost_fiber_yield", Scheduling::cooperative, "fiber", "Boost.Fiber this_fiber::yield through its round-robin scheduler", &make_boost_fiber_yield),
+      one_thread("coroutine", Scheduling::cooperative, "coroutine", "C++20 stackless coroutines, symmetric transfer", &make_coroutine_transfer),
+      one_thread("asio_coroutine", Scheduling::cooperative, "coroutine", "two C++20 coroutines on one Asio io_context, each yielding by co_await asio::post", &make_asio_coroutine),
+      one_thread("asm_switch", Scheduling::cooperative, "fiber", arch::kAsmSwitchDescription, &make_asm_switch),
+      one_thread("asm_switch_fpenv", Scheduling::cooperative, "fiber", arch::kAsmSwitchFpenvDescription, &make_asm_switch_fpenv),
+      one_thread("indirect_call", Scheduling::baseline, "call", "no switch: a call through a function pointer and its return", &make_indirect_call),
   };
   return list;
 }

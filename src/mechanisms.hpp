@@ -13,12 +13,12 @@
 
 namespace bench_switch {
 
-enum class Kind { preemptive, cooperative, baseline };
-std::string_view to_string(Kind kind);
+enum class Scheduling { preemptive, cooperative, baseline };
+std::string_view to_string(Scheduling kind);
 
 struct Mechanism {
   std::string_view name;     // e.g. "thread_futex": the task kind, then the carrier
-  Kind kind;
+  Scheduling kind;
   std::string_view task;     // "thread", "process", "fiber", "coroutine" or "call"
   std::string_view summary;  // one sentence: what hands the token over
   // Each placement it is registered in, with an empty reason, or the reason it is skipped there.

@@ -89,7 +89,7 @@ INSTANTIATE_TEST_SUITE_P(AllMechanisms, EveryHandoff, testing::ValuesIn(measurab
 std::vector<Case> promised_cases() {
   std::vector<Case> cases;
   for (const Case& c : measurable_cases())
-    if (c.mechanism->kind != Kind::preemptive || c.placement == PlacementKind::same_cpu) cases.push_back(c);
+    if (c.mechanism->kind != Scheduling::preemptive || c.placement == PlacementKind::same_cpu) cases.push_back(c);
   return cases;
 }
 
@@ -98,7 +98,7 @@ class KernelSwitches : public EveryHandoff {};
 TEST_P(KernelSwitches, AreWhatTheKindPromises) {
   const auto p = placement();
   ASSERT_TRUE(p);
-  const bool kernel = GetParam().mechanism->kind == Kind::preemptive;
+  const bool kernel = GetParam().mechanism->kind == Scheduling::preemptive;
   ScopedPin pin(p->measuring);
   const auto handoff = GetParam().mechanism->make(*p, Work{});
   const std::uint64_t rounds = kernel ? 2000 : 200000;
