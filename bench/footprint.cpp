@@ -102,7 +102,7 @@ const bool footprint_registered = [] {
     const Mechanism* m = find_mechanism(name);
     for (const std::size_t bytes : kSetBytes) {
       const std::string bench_name = fmt::format("footprint/{}/S_bytes:{}", m->name, bytes);
-      EntryFields fields{"footprint", m->name.data(), std::string(to_string(m->kind)), std::string(m->task),
+      EntryFields fields{"footprint", m->name.data(), std::string(to_string(m->kind)), std::string(to_string(m->task)),
                          std::string(to_string(where)), "ns per switch, each side touching its own S-byte set per switch",
                          {{"S_bytes", bytes}}};
       const Work work{0, bytes};

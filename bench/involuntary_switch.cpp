@@ -152,7 +152,7 @@ void register_handovers() {
     const int policy = c.policy == SchedPolicy::rr ? 1 : 0;
     const std::string mechanism = threads ? "clock_threads" : "clock_processes";
     const std::string name = fmt::format("involuntary_switch/{}/K:{}/policy:{}", mechanism, c.k, policy ? "rr" : "normal");
-    EntryFields fields{"involuntary_switch", mechanism, "preemptive", threads ? "thread" : "process", "same_cpu",
+    EntryFields fields{"involuntary_switch", mechanism, "preemptive", std::string(to_string(c.kind)), "same_cpu",
                        "ns of one observation window; the handover spans within it are the figures",
                        {{"K", c.k}, {"policy", policy}}};
     const HandoverConfig config{c.k, c.kind, c.policy, c.window_ns, 0};

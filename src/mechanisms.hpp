@@ -10,6 +10,7 @@
 #include "handoff.hpp"
 #include "measure/affinity.hpp"
 #include "measure/work.hpp"
+#include "task_kind.hpp"
 
 namespace bench_switch {
 
@@ -19,7 +20,7 @@ std::string_view to_string(Scheduling kind);
 struct Mechanism {
   std::string_view name;     // e.g. "thread_futex": the task kind, then the carrier
   Scheduling kind;
-  std::string_view task;     // "thread", "process", "fiber", "coroutine" or "call"
+  TaskKind task;             // the JSON field `task`: thread, process, fiber, coroutine or call
   std::string_view summary;  // one sentence: what hands the token over
   // Each placement it is registered in, with an empty reason, or the reason it is skipped there.
   std::vector<std::pair<PlacementKind, std::string_view>> placements;

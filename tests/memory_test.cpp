@@ -7,6 +7,7 @@
 #include <boost/context/stack_traits.hpp>
 
 #include <csignal>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -20,21 +21,22 @@ namespace {
 TEST(IdleTasks, AllAreAliveUntilReleasedAndNothingIsLeftAfter) {
   constexpr std::size_t n = 16;
   const std::size_t threads_before = threads_of_this_process();
-  for (const IdleKind kind : {IdleKind::thread, IdleKind::process, IdleKind::fiber, IdleKind::coroutine}) {
-    const std::string name = "idle kind " + std::to_string(static_cast<int>(kind));
+  for (const TaskKind kind : {TaskKind::thread, TaskKind::process, TaskKind::fiber, TaskKind::coroutine}) {
+    const std::string name = "idle " + std::string(to_string(kind));
     std::vector<pid_t> children;
     {
       const auto tasks = make_idle_tasks(kind, n);
       EXPECT_EQ(tasks->size(), n) << name;
       children = tasks->children();
       switch (kind) {
-        case IdleKind::thread: EXPECT_EQ(threads_of_this_process(), threads_before + n); break;
-        case IdleKind::process:
+        case TaskKind::thread: EXPECT_EQ(threads_of_this_process(), threads_before + n); break;
+        case TaskKind::process:
           ASSERT_EQ(children.size(), n);
           for (const pid_t pid : children) EXPECT_EQ(kill(pid, 0), 0) << "child " << pid << " should be waiting";
           break;
-        case IdleKind::fiber: EXPECT_EQ(live_fiber_stacks().load(), static_cast<long>(n)); break;
-        case IdleKind::coroutine: EXPECT_EQ(live_coroutine_frames().load(), static_cast<long>(n)); break;
+        case TaskKind::fiber: EXPECT_EQ(live_fiber_stacks().load(), static_cast<long>(n)); break;
+        case TaskKind::coroutine: EXPECT_EQ(live_coroutine_frames().load(), static_cast<long>(n)); break;
+        case TaskKind::call: break;  // not in the list: a call is no task
       }
       tasks->release();
       tasks->release();  // idempotent; the destructor calls it a third time
@@ -45,9 +47,11 @@ TEST(IdleTasks, AllAreAliveUntilReleasedAndNothingIsLeftAfter) {
   }
 }
 
+TEST(IdleTasks, ACallIsNoIdleTask) { EXPECT_THROW(make_idle_tasks(TaskKind::call, 1), std::invalid_argument); }
+
 TEST(IdleTasks, ProcessesWhoseChildWasKilledStillTearDown) {
   {
-    const auto tasks = make_idle_tasks(IdleKind::process, 4);
+    const auto tasks = make_idle_tasks(TaskKind::process, 4);
     kill(tasks->children().at(1), SIGKILL);
   }
   expect_nothing_alive("a killed idle child");
@@ -55,23 +59,23 @@ TEST(IdleTasks, ProcessesWhoseChildWasKilledStillTearDown) {
 
 TEST(IdleMemory, EveryKindGivesItsFiguresAndReleasesItsTasks) {
   constexpr std::size_t n = 32;
-  for (const IdleKind kind : {IdleKind::thread, IdleKind::process, IdleKind::fiber, IdleKind::coroutine}) {
-    const std::string name = "idle kind " + std::to_string(static_cast<int>(kind));
+  for (const TaskKind kind : {TaskKind::thread, TaskKind::process, TaskKind::fiber, TaskKind::coroutine}) {
+    const std::string name = "idle " + std::string(to_string(kind));
     const IdleMemory m = measure_idle_memory(kind, n);
     EXPECT_EQ(m.tasks, n) << name;
     // Reservations, not timings: a thread reserves its whole stack and a fiber Boost's default one.
-    if (kind == IdleKind::thread) {
+    if (kind == TaskKind::thread) {
       EXPECT_GE(m.virtual_bytes_per_task, 64.0 * 1024) << name;
     }
-    if (kind == IdleKind::fiber) {
+    if (kind == TaskKind::fiber) {
       EXPECT_GE(m.virtual_bytes_per_task, static_cast<double>(boost::context::stack_traits::default_size())) << name;
     }
-    if (kind == IdleKind::process) {
+    if (kind == TaskKind::process) {
       EXPECT_GT(m.rss_bytes_per_task, 0.0) << "a forked child writes at least its stack: some page is its own";
       EXPECT_GE(m.pss_bytes_per_task, m.rss_bytes_per_task) << "Pss counts the private pages and a share of the rest";
       EXPECT_GT(m.virtual_bytes_per_task, 0.0) << name;
     }
-    if (kind == IdleKind::coroutine) {
+    if (kind == TaskKind::coroutine) {
       EXPECT_GT(m.frame_bytes, 0.0);
     }
     expect_nothing_alive(name);

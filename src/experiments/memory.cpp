@@ -210,17 +210,18 @@ double memory_per_task(std::uint64_t after, std::uint64_t before, std::size_t n)
 
 }  // namespace
 
-std::unique_ptr<IdleTasks> make_idle_tasks(IdleKind kind, std::size_t n) {
+std::unique_ptr<IdleTasks> make_idle_tasks(TaskKind kind, std::size_t n) {
   switch (kind) {
-    case IdleKind::thread: return std::make_unique<IdleThreads>(n);
-    case IdleKind::process: return std::make_unique<IdleProcesses>(n);
-    case IdleKind::fiber: return std::make_unique<IdleFibers>(n);
-    case IdleKind::coroutine: return std::make_unique<IdleCoroutines>(n);
+    case TaskKind::thread: return std::make_unique<IdleThreads>(n);
+    case TaskKind::process: return std::make_unique<IdleProcesses>(n);
+    case TaskKind::fiber: return std::make_unique<IdleFibers>(n);
+    case TaskKind::coroutine: return std::make_unique<IdleCoroutines>(n);
+    case TaskKind::call: break;  // a call is no task: nothing stays alive
   }
-  throw std::invalid_argument("unknown idle task kind");
+  throw std::invalid_argument("idle tasks are threads, processes, fibers or coroutines");
 }
 
-IdleMemory measure_idle_memory(IdleKind kind, std::size_t n) {
+IdleMemory measure_idle_memory(TaskKind kind, std::size_t n) {
   if (n == 0) throw std::invalid_argument("measure_idle_memory needs at least one task");
   // Give the heap's free pages back first: otherwise new frames and thread records would land in
   // pages that are already resident, and the difference would miss them.
@@ -237,7 +238,7 @@ IdleMemory measure_idle_memory(IdleKind kind, std::size_t n) {
   m.tasks = n;
   m.create_ns = static_cast<double>(t1 - t0);
   m.kernel_bytes_per_task = memory_per_task(kernel_after, kernel_before, n);
-  if (kind == IdleKind::process) {
+  if (kind == TaskKind::process) {
     // A forked child maps all of its parent's pages copy-on-write, so its Rss counts the parent's
     // whole resident set again (N children: N times). What a child adds is the pages only it maps:
     // its private bytes (USS: the stack and data pages it wrote, copied on write). Its Pss, beside,
@@ -257,7 +258,7 @@ IdleMemory measure_idle_memory(IdleKind kind, std::size_t n) {
     m.rss_bytes_per_task = memory_per_task(after.rss, before.rss, n);
     m.virtual_bytes_per_task = memory_per_task(after.vm_size, before.vm_size, n);
   }
-  if (kind == IdleKind::coroutine) m.frame_bytes = static_cast<double>(last_coroutine_frame_bytes().load());
+  if (kind == TaskKind::coroutine) m.frame_bytes = static_cast<double>(last_coroutine_frame_bytes().load());
   tasks->release();
   // The control, after the tasks are gone: the same machine-wide reading over windows as long as
   // the creation, with nothing made in them.

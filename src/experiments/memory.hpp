@@ -8,9 +8,9 @@
 #include <memory>
 #include <vector>
 
-namespace bench_switch {
+#include "task_kind.hpp"
 
-enum class IdleKind { thread, process, fiber, coroutine };
+namespace bench_switch {
 
 // N tasks of one kind, each started and then waiting: threads blocked on a latch (a futex),
 // processes blocked reading a pipe, fibers and coroutines suspended. The constructor returns once
@@ -23,7 +23,7 @@ class IdleTasks {
   virtual std::vector<pid_t> children() const;  // the child processes (empty but for processes)
   virtual std::size_t size() const = 0;
 };
-std::unique_ptr<IdleTasks> make_idle_tasks(IdleKind kind, std::size_t n);
+std::unique_ptr<IdleTasks> make_idle_tasks(TaskKind kind, std::size_t n);
 
 struct IdleMemory {
   std::size_t tasks = 0;
@@ -43,6 +43,6 @@ struct IdleMemory {
 //   processes: the children's mean private bytes (Private_Clean + Private_Dirty of each child's
 //     smaps_rollup) and mean VmSize; their mean Pss beside.
 // Throws std::runtime_error when the tasks cannot be created or read.
-IdleMemory measure_idle_memory(IdleKind kind, std::size_t n);
+IdleMemory measure_idle_memory(TaskKind kind, std::size_t n);
 
 }  // namespace bench_switch
