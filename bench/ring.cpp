@@ -1,4 +1,4 @@
-// Family `ring` (issue 3): N tasks on one CPU pass a token round a ring. How does a switch's cost
+// Family `ring`: N tasks on one CPU pass a token round a ring. How does a switch's cost
 // grow with the number of tasks, each of which must be brought back into the caches (and, for
 // kernel tasks, picked by the scheduler among N) when the token reaches it?
 //

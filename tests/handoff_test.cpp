@@ -51,7 +51,7 @@ TEST_P(EveryHandoff, AlternatesWithSequenceNumbersCheckedOnBothSides) {
   EXPECT_EQ(t.out_of_order, 0u);
 }
 
-// One-way latency samples (issue 12): one per token either side received while stamping was on,
+// One-way latency samples: one per token either side received while stamping was on,
 // none while it was off, both sides merged; a one-thread switch has none (its distribution is of
 // batch means, timed from outside).
 TEST_P(EveryHandoff, SamplesEachTokenReceivedWhileStampingIsOnAndOnlyKernelHandoffsStamp) {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import bsjson
 
 KIND_ORDER = ("preemptive", "cooperative", "goroutine", "baseline")
-# Placements in order of distance between the two tasks (issue 11), the scheduler's choice after them.
+# Placements in order of distance between the two tasks (what they cross: a core, a cache, a package, a NUMA node), the scheduler's choice after them.
 PLACEMENT_ORDER = ("same_cpu", "smt_sibling", "cross_cpu", "cross_llc", "cross_package", "cross_numa",
                    "unpinned", "one_thread")
 KIND_TITLE = {"preemptive": "PREEMPTIVE  (the kernel switches)",
