@@ -122,7 +122,7 @@ void register_gopher_ways() {
         if ((way == GopherWay::one || way == GopherWay::pipeline) && k != 2) continue;  // K does not change them
         const std::string mechanism = fmt::format("{}_{}", threads ? "threads" : "fibers", gopher_way_name(way));
         const std::string name = fmt::format("gophers/{}/K:{}", mechanism, gophers);
-        EntryFields fields{"gophers", mechanism, threads ? "preemptive" : "cooperative", threads ? "thread" : "fiber",
+        EntryFields fields{"gophers", mechanism, threads ? "preemptive" : "cooperative", std::string(to_string(task)),
                            threads ? "unpinned" : "one_thread",
                            "ns per book (1,000 books of 10 µs, a quarter at the furnace): the pile's wall time over its books",
                            {{"K", gophers}, {"book_ns", kGopherBookNs}, {"furnace_share", 0.25}}};

@@ -14,6 +14,8 @@
 
 namespace bench_switch {
 
+// How a mechanism's two tasks take turns (its JSON `kind`): the kernel preempts and wakes them,
+// they hand over themselves, or nothing switches (a plain call, the baseline).
 enum class Scheduling { preemptive, cooperative, baseline };
 std::string_view to_string(Scheduling kind);
 
