@@ -12,7 +12,7 @@
 #include <cmath>
 #include <map>
 
-#include "experiments/core_to_core.hpp"
+#include "experiments/c2c.hpp"
 #include "measure/idle_control.hpp"
 #include "measure/idle_states.hpp"
 #include "measure/paired_batches.hpp"
@@ -257,7 +257,7 @@ const bool c2c_registered = [] {
   for (const char* name : kCarriers) {
     const Mechanism* m = find_mechanism(name);
     const std::string bench = fmt::format("c2c/{}/all_pairs", name);
-    EntryFields fields{"c2c", name, std::string(to_string(m->kind)), std::string(m->task), "all_pairs",
+    EntryFields fields{"c2c", name, std::string(to_string(m->kind)), std::string(to_string(m->task)), "all_pairs",
                        "ns per one-way handoff: the median over the matrix's cells (summaries.c2c holds every cell)",
                        {{"idle_state", "idle"}}};  // the CPUs as configured: see the idle:awake matrix below
     // One matrix per run: its own budget (--c2c-budget) bounds it, not Google Benchmark's minimum time.
@@ -268,7 +268,7 @@ const bool c2c_registered = [] {
   const Mechanism* futex = find_mechanism(kC2cIdleCarrier);
   for (const IdleCondition condition : {IdleCondition::awake, IdleCondition::busy}) {
     const std::string bench = fmt::format("c2c/{}/all_pairs/idle:{}", kC2cIdleCarrier, to_string(condition));
-    EntryFields fields{"c2c", kC2cIdleCarrier, std::string(to_string(futex->kind)), std::string(futex->task), "all_pairs",
+    EntryFields fields{"c2c", kC2cIdleCarrier, std::string(to_string(futex->kind)), std::string(to_string(futex->task)), "all_pairs",
                        fmt::format("ns per one-way handoff, the CPUs {}: the median over the matrix's cells", to_string(condition)),
                        {{"idle_state", to_string(condition)}}};
     add_benchmark(bench, fields, [futex, condition, bench](benchmark::State& s) { BM_C2c(s, *futex, condition, bench); })

@@ -26,10 +26,10 @@ std::string broken(const ContentionRun& r, const ContentionWork& w) {
   return {};
 }
 
-void BM_Contention(benchmark::State& state, ContentionTask task, int n, bool shared) {
+void BM_Contention(benchmark::State& state, TaskKind task, int n, bool shared) {
   try {
     std::optional<ScopedPin> pin;
-    if (task == ContentionTask::fibers) {
+    if (task == TaskKind::fiber) {
       std::string why_not;
       const auto one = resolve_placement(PlacementKind::one_thread, why_not);
       if (!one) return skip(state, why_not);
@@ -88,19 +88,18 @@ const bool contention_registered = [] {
   struct Case {
     const char* mechanism;
     const char* kind;
-    const char* task_name;
-    ContentionTask task;
+    TaskKind task;
     PlacementKind where;
   };
   constexpr Case kCases[] = {
-      {"contention_threads", "preemptive", "thread", ContentionTask::threads, PlacementKind::unpinned},
-      {"contention_fibers", "cooperative", "fiber", ContentionTask::fibers, PlacementKind::one_thread},
+      {"contention_threads", "preemptive", TaskKind::thread, PlacementKind::unpinned},
+      {"contention_fibers", "cooperative", TaskKind::fiber, PlacementKind::one_thread},
   };
   for (const Case& c : kCases) {
     for (const int n : worker_counts()) {
       for (const bool shared : {true, false}) {
         const std::string name = fmt::format("contention/{}/N:{}/shared:{}", c.mechanism, n, shared ? 1 : 0);
-        EntryFields fields{"contention", c.mechanism, c.kind, c.task_name, std::string(to_string(c.where)),
+        EntryFields fields{"contention", c.mechanism, c.kind, std::string(to_string(c.task)), std::string(to_string(c.where)),
                            "ns to do the whole work (1,000 chunks of about 10 µs) with N workers",
                            {{"N", n}, {"shared", shared ? 1 : 0}}};
         fixed_budget(add_benchmark(name, fields,

@@ -102,7 +102,7 @@ const bool footprint_registered = [] {
     const Mechanism* m = find_mechanism(name);
     for (const std::size_t bytes : kSetBytes) {
       const std::string bench_name = fmt::format("footprint/{}/S_bytes:{}", m->name, bytes);
-      EntryFields fields{"footprint", m->name.data(), std::string(to_string(m->kind)), std::string(m->task),
+      EntryFields fields{"footprint", m->name.data(), std::string(to_string(m->kind)), std::string(to_string(m->task)),
                          std::string(to_string(where)), "ns per switch, each side touching its own S-byte set per switch",
                          {{"S_bytes", bytes}}};
       const Work work{0, bytes};
@@ -110,7 +110,7 @@ const bool footprint_registered = [] {
       fixed_budget(add_benchmark(bench_name, fields,
                                  [c = SwitchCase{m, where, work, bench_name, control}](benchmark::State& s) { BM_Footprint(s, c); }),
                    3, 0.02);
-      if (bytes == 64 << 10 && m->kind != Kind::preemptive) mark_quick(bench_name);
+      if (bytes == 64 << 10 && m->kind != Scheduling::preemptive) mark_quick(bench_name);
       if (bytes == 64 << 10 && m->name == "thread_futex") mark_quick(bench_name);
     }
   }

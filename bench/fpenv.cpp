@@ -201,7 +201,7 @@ const bool fpenv_registered = [] {
     if (m == nullptr) continue;
     for (const FpenvCase& fc : kFpenvCases) {
       const std::string name = fmt::format("fpenv/{}/fiber:{}/caller:{}", m->name, fc.partner.name, fc.measuring.name);
-      EntryFields fields{"fpenv", m->name.data(), std::string(to_string(m->kind)), std::string(m->task), "one_thread",
+      EntryFields fields{"fpenv", m->name.data(), std::string(to_string(m->kind)), std::string(to_string(m->task)), "one_thread",
                          "ns per one-way switch, the fiber's and the caller's " + register_label() + " set as named",
                          {{fp_control_field("partner"), fc.partner.bits}, {fp_control_field("measuring"), fc.measuring.bits}}};
       // Every case alternates with control batches at the default; for the default itself that is the A/A.

@@ -48,10 +48,10 @@ void add_run(GophersRun& total, const GophersRun& r) {
   total.voluntary += r.voluntary, total.involuntary += r.involuntary;
 }
 
-void BM_Gophers(benchmark::State& state, GopherTask task, GopherWay way, int k) {
+void BM_Gophers(benchmark::State& state, TaskKind task, GopherWay way, int k) {
   try {
     std::optional<ScopedPin> pin;
-    if (task == GopherTask::fibers) {
+    if (task == TaskKind::fiber) {
       std::string why_not;
       const auto one = resolve_placement(PlacementKind::one_thread, why_not);
       if (!one) return skip(state, why_not);
@@ -114,15 +114,15 @@ void register_gopher_ways() {
   describe_family("gophers", {"ns per book: one pile burnt four ways (one gopher, K sharing a furnace, a 4-stage "
                               "pipeline, K with a furnace each)",
                               {{"kernel_switches_per_book", "ksw/book"}, {"cpu_utilisation", "CPUs"}}});
-  for (const auto task : {GopherTask::threads, GopherTask::fibers}) {
-    const bool threads = task == GopherTask::threads;
+  for (const auto task : {TaskKind::thread, TaskKind::fiber}) {
+    const bool threads = task == TaskKind::thread;
     for (const auto way : {GopherWay::one, GopherWay::shared, GopherWay::pipeline, GopherWay::independent}) {
       for (const int k : {2, 4, 8}) {
         const int gophers = way == GopherWay::one ? 1 : way == GopherWay::pipeline ? 4 : k;
         if ((way == GopherWay::one || way == GopherWay::pipeline) && k != 2) continue;  // K does not change them
         const std::string mechanism = fmt::format("{}_{}", threads ? "threads" : "fibers", gopher_way_name(way));
         const std::string name = fmt::format("gophers/{}/K:{}", mechanism, gophers);
-        EntryFields fields{"gophers", mechanism, threads ? "preemptive" : "cooperative", threads ? "thread" : "fiber",
+        EntryFields fields{"gophers", mechanism, threads ? "preemptive" : "cooperative", std::string(to_string(task)),
                            threads ? "unpinned" : "one_thread",
                            "ns per book (1,000 books of 10 µs, a quarter at the furnace): the pile's wall time over its books",
                            {{"K", gophers}, {"book_ns", kGopherBookNs}, {"furnace_share", 0.25}}};

@@ -148,7 +148,7 @@ const bool granularity_registered = [] {
     const Mechanism* m = find_mechanism(name);
     for (const double w : kWorkNs) {
       const std::string bench_name = fmt::format("granularity/{}/W_ns:{}", m->name, w);
-      EntryFields fields{"granularity", m->name.data(), std::string(to_string(m->kind)), std::string(m->task),
+      EntryFields fields{"granularity", m->name.data(), std::string(to_string(m->kind)), std::string(to_string(m->task)),
                          std::string(to_string(where)), "ns per switch, each preceded by W ns of work", {{"W_ns", w}}};
       // The work is sized lazily, on the first call: calibrating it at registration would cost
       // every run (even --help) the calibration.

@@ -180,7 +180,7 @@ void add_idle_rows(const Mechanism& m) {
   for (const IdleCondition condition : {IdleCondition::idle, IdleCondition::awake, IdleCondition::busy}) {
     const std::string bench = idle_row_name(std::string(m.name), condition);
     nlohmann::json params = {{"idle_state", to_string(condition)}};
-    EntryFields fields{"switch", std::string(m.name), std::string(to_string(m.kind)), std::string(m.task), "cross_cpu",
+    EntryFields fields{"switch", std::string(m.name), std::string(to_string(m.kind)), std::string(to_string(m.task)), "cross_cpu",
                        fmt::format("ns per one-way switch (a round trip is two), the CPUs {}", to_string(condition)), params};
     add_benchmark(bench, fields, [&m, condition, bench](benchmark::State& s) { BM_IdleRow(s, m, condition, bench); });
   }

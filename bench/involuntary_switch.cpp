@@ -6,7 +6,7 @@
 //    interval) is the direct cost. Spans the same task closes are interrupts without a switch or the
 //    host; spans that begin at the tick's phase are marked. The kernel's involuntary count is beside.
 //  - clock_threads K = 1: the same loop alone; its spans at the tick are the tick without a switch.
-//  - walk_processes, S = 4 KiB … 4 MiB: the refill (experiments/refill.hpp), K = 2 and its control
+//  - walk_processes, S = 4 KiB … 4 MiB: the refill (experiments/involuntary_switch_refill.hpp), K = 2 and its control
 //    K = 1, the same walk with no peer.
 // One iteration is one window, run exactly once per benchmark; real_time is the window's length.
 // The figures across benchmarks (tick share, refill per S, the ratio to a voluntary handoff) are in
@@ -17,7 +17,7 @@
 #include <cmath>
 
 #include "experiments/involuntary_switch.hpp"
-#include "experiments/refill.hpp"
+#include "experiments/involuntary_switch_refill.hpp"
 #include "measure/affinity.hpp"
 #include "measure/clock.hpp"
 #include "measure/scheduler_facts.hpp"
@@ -152,7 +152,7 @@ void register_handovers() {
     const int policy = c.policy == SchedPolicy::rr ? 1 : 0;
     const std::string mechanism = threads ? "clock_threads" : "clock_processes";
     const std::string name = fmt::format("involuntary_switch/{}/K:{}/policy:{}", mechanism, c.k, policy ? "rr" : "normal");
-    EntryFields fields{"involuntary_switch", mechanism, "preemptive", threads ? "thread" : "process", "same_cpu",
+    EntryFields fields{"involuntary_switch", mechanism, "preemptive", std::string(to_string(c.kind)), "same_cpu",
                        "ns of one observation window; the handover spans within it are the figures",
                        {{"K", c.k}, {"policy", policy}}};
     const HandoverConfig config{c.k, c.kind, c.policy, c.window_ns, 0};

@@ -1,4 +1,4 @@
-// What a run found about its latency distributions (issue 12; summaries.findings): what stamping
+// What a run found about its latency distributions (summaries.findings): what stamping
 // did to the time it rides on, and the one-way median against the mean per switch on one CPU.
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-// The distribution beside the mean (issue 12): what the switch and ring families add after their
+// The distribution beside the mean (a mean hides a bimodal or a rare slow handoff): what the switch and ring families add after their
 // timed loop. docs/METHODOLOGY.md "Latency distributions" says how each figure is taken.
 #pragma once
 #include <benchmark/benchmark.h>

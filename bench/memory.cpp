@@ -12,7 +12,7 @@
 
 #include <cmath>
 
-#include "experiments/spawn.hpp"
+#include "experiments/memory.hpp"
 #include "measure/affinity.hpp"
 #include "registry.hpp"
 #include "wait_bound.hpp"
@@ -22,7 +22,7 @@ namespace {
 
 constexpr std::size_t kTasks = 1000;
 
-void BM_Memory(benchmark::State& state, IdleKind kind, PlacementKind where) {
+void BM_Memory(benchmark::State& state, TaskKind kind, PlacementKind where) {
   std::string why_not;
   const auto placement = resolve_placement(where, why_not);
   if (!placement) return skip(state, why_not);
@@ -56,22 +56,21 @@ void BM_Memory(benchmark::State& state, IdleKind kind, PlacementKind where) {
   c["kernel_bytes_resolved"] = kernel_resolved ? 1 : 0;
   c["create_ns_per_task"] = m.create_ns / static_cast<double>(m.tasks);
   c["tasks"] = static_cast<double>(m.tasks);
-  if (kind == IdleKind::process) c["pss_bytes_per_task"] = m.pss_bytes_per_task;
-  if (kind == IdleKind::coroutine) c["frame_bytes"] = m.frame_bytes;
+  if (kind == TaskKind::process) c["pss_bytes_per_task"] = m.pss_bytes_per_task;
+  if (kind == TaskKind::coroutine) c["frame_bytes"] = m.frame_bytes;
 }
 
 struct MemoryCase {
   const char* mechanism;
   const char* kind;
-  const char* task;
-  IdleKind idle;
+  TaskKind task;
   PlacementKind where;
 };
 constexpr MemoryCase kMemoryCases[] = {
-    {"idle_thread", "preemptive", "thread", IdleKind::thread, PlacementKind::same_cpu},
-    {"idle_process", "preemptive", "process", IdleKind::process, PlacementKind::same_cpu},
-    {"idle_fiber", "cooperative", "fiber", IdleKind::fiber, PlacementKind::one_thread},
-    {"idle_coroutine", "cooperative", "coroutine", IdleKind::coroutine, PlacementKind::one_thread},
+    {"idle_thread", "preemptive", TaskKind::thread, PlacementKind::same_cpu},
+    {"idle_process", "preemptive", TaskKind::process, PlacementKind::same_cpu},
+    {"idle_fiber", "cooperative", TaskKind::fiber, PlacementKind::one_thread},
+    {"idle_coroutine", "cooperative", TaskKind::coroutine, PlacementKind::one_thread},
 };
 
 const bool memory_registered = [] {
@@ -86,17 +85,17 @@ const bool memory_registered = [] {
   });
   for (const MemoryCase& mc : kMemoryCases) {
     const std::string name = fmt::format("memory/{}/N:{}", mc.mechanism, kTasks);
-    EntryFields fields{"memory", mc.mechanism, mc.kind, mc.task, std::string(to_string(mc.where)),
+    EntryFields fields{"memory", mc.mechanism, mc.kind, std::string(to_string(mc.task)), std::string(to_string(mc.where)),
                        fmt::format("ns to create {} idle tasks (all started and waiting); the figures are the "
                                    "bytes-per-task counters", kTasks),
                        {{"N", kTasks}}};
     // Exactly one run, also in --quick: Repetitions and Iterations set here, not through
     // fixed_budget, whose --quick shrink would set 3 repetitions.
-    add_benchmark(name, fields, [idle = mc.idle, where = mc.where](benchmark::State& s) { BM_Memory(s, idle, where); })
+    add_benchmark(name, fields, [task = mc.task, where = mc.where](benchmark::State& s) { BM_Memory(s, task, where); })
         ->Iterations(1)
         ->Repetitions(1);
     // The quick set leaves out the processes: a thousand forks and reaps are most of this family's time.
-    if (mc.idle != IdleKind::process) mark_quick(name);
+    if (mc.task != TaskKind::process) mark_quick(name);
   }
   return true;
 }();

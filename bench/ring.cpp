@@ -1,4 +1,4 @@
-// Family `ring` (issue 3): N tasks on one CPU pass a token round a ring. How does a switch's cost
+// Family `ring`: N tasks on one CPU pass a token round a ring. How does a switch's cost
 // grow with the number of tasks, each of which must be brought back into the caches (and, for
 // kernel tasks, picked by the scheduler among N) when the token reaches it?
 //
@@ -19,8 +19,8 @@ namespace {
 
 struct RingKind {
   const char* name;
-  Kind kind;
-  const char* task;
+  Scheduling kind;
+  TaskKind task;
   PlacementKind where;
   const char* summary;
   std::vector<std::size_t> sizes;
@@ -30,11 +30,11 @@ struct RingKind {
 // N up to 1,000 kernel tasks (each hop is then a futex wake-up and wait, some µs), to 100,000
 // fibers (a hop is ns, and what grows is the memory the ring spans: 16 KiB of stack per fiber).
 const RingKind kRings[] = {
-    {"thread_ring", Kind::preemptive, "thread", PlacementKind::same_cpu, "N threads, one private futex word each",
+    {"thread_ring", Scheduling::preemptive, TaskKind::thread, PlacementKind::same_cpu, "N threads, one private futex word each",
      {2, 10, 100, 1000}, &make_thread_ring},
-    {"process_ring", Kind::preemptive, "process", PlacementKind::same_cpu,
+    {"process_ring", Scheduling::preemptive, TaskKind::process, PlacementKind::same_cpu,
      "N processes, one futex word each in MAP_SHARED memory", {2, 10, 100, 1000}, &make_process_ring},
-    {"fiber_ring", Kind::cooperative, "fiber", PlacementKind::one_thread, "N Boost.Context fibers, each resuming the next",
+    {"fiber_ring", Scheduling::cooperative, TaskKind::fiber, PlacementKind::one_thread, "N Boost.Context fibers, each resuming the next",
      {2, 10, 100, 1000, 10000, 100000}, [](std::size_t n, const Placement&) { return make_fiber_ring(n); }},
 };
 
@@ -60,14 +60,14 @@ const bool ring_registered = [] {
           // No Work: the ring measures bare hops.
           [make = r.make, n](const Placement& p, const Work&) { return make(n, p); }, {}});
       const std::string name = fmt::format("ring/{}/N:{}", r.name, n);
-      EntryFields fields{"ring", r.name, std::string(to_string(r.kind)), r.task, std::string(to_string(r.where)),
+      EntryFields fields{"ring", r.name, std::string(to_string(r.kind)), std::string(to_string(r.task)), std::string(to_string(r.where)),
                          "ns per hop (one switch) around a ring of N tasks", {{"N", n}}};
       // 3 repetitions of at least 20 ms: BM_Switch builds the ring afresh on each call (the sizing
       // runs and every repetition), and building 1,000 processes or 100,000 fibers is what costs.
       const SwitchCase c{&m, r.where, Work{}, name};
       // One-way samples of every hop for the kernel rings; the fiber ring's short batches would
       // end a run every few hops, each with its home hop (ring_route.hpp), and change the route.
-      const bool sampled = r.kind == Kind::preemptive;
+      const bool sampled = r.kind == Scheduling::preemptive;
       fixed_budget(add_benchmark(name, fields, [c, sampled](benchmark::State& s) { sampled ? BM_SwitchSampled(s, c) : BM_Switch(s, c); }),
                    3, 0.02);
     }

@@ -17,6 +17,7 @@
 #include "measure/memory.hpp"
 #include "registry.hpp"
 #include "resource_refusal.hpp"
+#include "task_kind.hpp"
 #include "wait_bound.hpp"
 
 namespace bench_switch {
@@ -84,10 +85,10 @@ void BM_Spawn(benchmark::State& state, const std::string& key, PlacementKind whe
   }
 }
 
-void register_spawn(const std::string& mechanism, const std::string& kind, const std::string& task, PlacementKind where,
+void register_spawn(const std::string& mechanism, const std::string& kind, TaskKind task, PlacementKind where,
                     std::function<void(benchmark::State&, const std::string&)> fn) {
   const std::string name = fmt::format("spawn/{}/{}", mechanism, to_string(where));
-  EntryFields fields{"spawn", mechanism, kind, task, std::string(to_string(where)),
+  EntryFields fields{"spawn", mechanism, kind, std::string(to_string(task)), std::string(to_string(where)),
                      "ns to create, start and finish one task (it does nothing)", {}};
   fixed_budget(add_benchmark(name, fields, [fn = std::move(fn), name](benchmark::State& s) { fn(s, name); }), 3, 0.02);
   mark_quick(name);  // every case is cheap: the quick set has them all
@@ -97,25 +98,25 @@ const bool spawn_registered = [] {
   describe_family("spawn", {"ns to create, start and finish one task (thread joined, child reaped, stack or frame freed)",
                             {{"tasks", "tasks"}}});
   const PlacementKind same = PlacementKind::same_cpu, one = PlacementKind::one_thread;
-  register_spawn("spawn_thread", "preemptive", "thread", same, [same](benchmark::State& s, const std::string& key) {
+  register_spawn("spawn_thread", "preemptive", TaskKind::thread, same, [same](benchmark::State& s, const std::string& key) {
     BM_Spawn(s, key, same, false, [] { return spawn_thread(); });
   });
-  register_spawn("spawn_fork", "preemptive", "process", same, [same](benchmark::State& s, const std::string& key) {
+  register_spawn("spawn_fork", "preemptive", TaskKind::process, same, [same](benchmark::State& s, const std::string& key) {
     BM_Spawn(s, key, same, true, [] { return spawn_fork(); });
   });
-  register_spawn("spawn_posix_spawn", "preemptive", "process", same, [same](benchmark::State& s, const std::string& key) {
+  register_spawn("spawn_posix_spawn", "preemptive", TaskKind::process, same, [same](benchmark::State& s, const std::string& key) {
     const std::string program = find_program("true");
     if (program.empty()) return skip(s, "skipped: no 'true' program in PATH, /bin or /usr/bin to posix_spawn");
     BM_Spawn(s, key, same, true, [&program] { return spawn_posix_spawn(program); });
   });
-  register_spawn("spawn_fiber_fixed_stack", "cooperative", "fiber", one, [one](benchmark::State& s, const std::string& key) {
+  register_spawn("spawn_fiber_fixed_stack", "cooperative", TaskKind::fiber, one, [one](benchmark::State& s, const std::string& key) {
     BM_Spawn(s, key, one, false, [] { return spawn_fiber_fixed_stack(); });
   });
-  register_spawn("spawn_fiber_pooled_stack", "cooperative", "fiber", one, [one](benchmark::State& s, const std::string& key) {
+  register_spawn("spawn_fiber_pooled_stack", "cooperative", TaskKind::fiber, one, [one](benchmark::State& s, const std::string& key) {
     PooledFiberSpawner spawner;  // one pool for the whole call: its stacks are reused across iterations
     BM_Spawn(s, key, one, false, [&spawner] { return spawner(); });
   });
-  register_spawn("spawn_coroutine", "cooperative", "coroutine", one, [one](benchmark::State& s, const std::string& key) {
+  register_spawn("spawn_coroutine", "cooperative", TaskKind::coroutine, one, [one](benchmark::State& s, const std::string& key) {
     BM_Spawn(s, key, one, false, [] { return spawn_coroutine(); });
   });
   return true;

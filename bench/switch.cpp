@@ -179,7 +179,7 @@ const bool switch_registered = [] {
     for (const Mechanism& m : mechanisms()) {
       for (const auto& [where, why_not] : m.placements) {
         if (where != placement) continue;
-        EntryFields fields{"switch", std::string(m.name), std::string(to_string(m.kind)), std::string(m.task),
+        EntryFields fields{"switch", std::string(m.name), std::string(to_string(m.kind)), std::string(to_string(m.task)),
                            std::string(to_string(where)), "ns per one-way switch (a round trip is two)", {}};
         // A partner on another CPU (or wherever the scheduler puts it) is woken from whatever idle
         // state the machine lets that CPU enter: these rows are the `idle` state (bench/idle_rows.cpp).

@@ -14,7 +14,7 @@
 #include <cmath>
 #include <string>
 
-#include "experiments/timeslices.hpp"
+#include "experiments/timeslice.hpp"
 #include "lost_time_counters.hpp"
 #include "measure/affinity.hpp"
 #include "measure/scheduler_facts.hpp"
@@ -226,7 +226,7 @@ const bool timeslice_registered = [] {
     const int policy = c.policy == SchedPolicy::rr ? 1 : 0;
     const std::string mechanism = threads ? "timeslice_threads" : "timeslice_processes";
     const std::string name = fmt::format("timeslice/{}/K:{}/policy:{}", mechanism, c.k, policy ? "rr" : "normal");
-    EntryFields fields{"timeslice", mechanism, "preemptive", threads ? "thread" : "process", "same_cpu",
+    EntryFields fields{"timeslice", mechanism, "preemptive", std::string(to_string(c.kind)), "same_cpu",
                        "ns of one observation window; the slices and gaps within it are the figures",
                        {{"K", c.k}, {"policy", policy}}};
     const TimesliceConfig config{c.k, c.kind, c.policy, c.window_ns};

@@ -61,15 +61,15 @@ struct StatePair {
   StateFutex& (*carrier)(Handoff&);
 };
 template <template <class> class Pair>
-StatePair state_pair(std::string_view name, std::string_view task) {
-  return {{name, Kind::preemptive, task, "a futex word per direction, each side setting its registers' state before it hands over",
+StatePair state_pair(std::string_view name, TaskKind task) {
+  return {{name, Scheduling::preemptive, task, "a futex word per direction, each side setting its registers' state before it hands over",
            {{PlacementKind::same_cpu, ""}},
            [](const Placement& p, const Work& w) { return std::make_unique<Pair<StateFutex>>(p, w); }, {}},
           &carrier_of<Pair>};
 }
 const std::vector<StatePair>& pairs() {
-  static const std::vector<StatePair> list = {state_pair<ThreadPair>("thread_futex", "thread"),
-                                              state_pair<ProcessPair>("process_futex", "process")};
+  static const std::vector<StatePair> list = {state_pair<ThreadPair>("thread_futex", TaskKind::thread),
+                                              state_pair<ProcessPair>("process_futex", TaskKind::process)};
   return list;
 }
 
@@ -210,7 +210,7 @@ const bool xstate_registered = [] {
     const Mechanism* m = &pair.mechanism;
     for (const StateCase& sc : kStates) {
       const std::string name = fmt::format("xstate/{}/same_cpu/state:{}", m->name, sc.name);
-      EntryFields fields{"xstate", std::string(m->name), "preemptive", std::string(m->task), "same_cpu",
+      EntryFields fields{"xstate", std::string(m->name), "preemptive", std::string(to_string(m->task)), "same_cpu",
                          "ns per one-way switch, each side leaving the named register state live as it hands over",
                          {{"component", sc.component}, {"component_bytes", component_bytes(sc.component)}}};
       if (const std::string& why_not = sc.why_not(); !why_not.empty()) {

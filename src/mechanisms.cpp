@@ -17,11 +17,11 @@
 
 namespace bench_switch {
 
-std::string_view to_string(Kind kind) {
+std::string_view to_string(Scheduling kind) {
   switch (kind) {
-    case Kind::preemptive: return "preemptive";
-    case Kind::cooperative: return "cooperative";
-    case Kind::baseline: return "baseline";
+    case Scheduling::preemptive: return "preemptive";
+    case Scheduling::cooperative: return "cooperative";
+    case Scheduling::baseline: return "baseline";
   }
   return "?";
 }
@@ -59,13 +59,13 @@ std::function<std::unique_ptr<Handoff>()> alone() {
 }
 
 template <template <class> class Pair, class Carrier>
-Mechanism kernel(std::string_view name, std::string_view task, std::string_view summary,
+Mechanism kernel(std::string_view name, TaskKind task, std::string_view summary,
                  Placements placements = all_placements()) {
-  return {name, Kind::preemptive, task, summary, std::move(placements),
+  return {name, Scheduling::preemptive, task, summary, std::move(placements),
           [](const Placement& p, const Work& w) { return std::make_unique<Pair<Carrier>>(p, w); }, alone<Carrier>()};
 }
 
-Mechanism one_thread(std::string_view name, Kind kind, std::string_view task, std::string_view summary,
+Mechanism one_thread(std::string_view name, Scheduling kind, TaskKind task, std::string_view summary,
                      std::unique_ptr<Handoff> (*make)(const Work&)) {
   return {name, kind, task, summary, {{P::one_thread, ""}}, [make](const Placement&, const Work& w) { return make(w); }, {}};
 }
@@ -73,29 +73,29 @@ Mechanism one_thread(std::string_view name, Kind kind, std::string_view task, st
 
 const std::vector<Mechanism>& mechanisms() {
   static const std::vector<Mechanism> list = {
-      kernel<ThreadPair, FutexCarrier>("thread_futex", "thread", "a raw futex word per direction: FUTEX_WAKE, FUTEX_WAIT"),
-      kernel<ThreadPair, CondvarCarrier>("thread_condvar", "thread", "std::mutex and std::condition_variable"),
-      kernel<ThreadPair, PipeCarrier>("thread_pipe", "thread", "a pipe per direction, 8-byte token"),
-      kernel<ThreadPair, EventfdCarrier>("thread_eventfd", "thread", "an eventfd per direction"),
-      kernel<ThreadPair, SemaphoreCarrier>("thread_semaphore", "thread", "a POSIX semaphore per direction (sem_post, sem_wait)"),
-      kernel<ThreadPair, AsioPostCarrier>("thread_asio", "thread", "two threads, each running its own Asio io_context, posting the token to the other's"),
-      kernel<ThreadPair, IoUringCarrier>("thread_io_uring", "thread", "a ring per thread: IORING_OP_MSG_RING posts the token into the other's ring", only({}, io_uring_unavailable())),
-      kernel<ThreadPair, SchedYieldCarrier>("thread_sched_yield", "thread", "a shared turn word polled with sched_yield",
+      kernel<ThreadPair, FutexCarrier>("thread_futex", TaskKind::thread, "a raw futex word per direction: FUTEX_WAKE, FUTEX_WAIT"),
+      kernel<ThreadPair, CondvarCarrier>("thread_condvar", TaskKind::thread, "std::mutex and std::condition_variable"),
+      kernel<ThreadPair, PipeCarrier>("thread_pipe", TaskKind::thread, "a pipe per direction, 8-byte token"),
+      kernel<ThreadPair, EventfdCarrier>("thread_eventfd", TaskKind::thread, "an eventfd per direction"),
+      kernel<ThreadPair, SemaphoreCarrier>("thread_semaphore", TaskKind::thread, "a POSIX semaphore per direction (sem_post, sem_wait)"),
+      kernel<ThreadPair, AsioPostCarrier>("thread_asio", TaskKind::thread, "two threads, each running its own Asio io_context, posting the token to the other's"),
+      kernel<ThreadPair, IoUringCarrier>("thread_io_uring", TaskKind::thread, "a ring per thread: IORING_OP_MSG_RING posts the token into the other's ring", only({}, io_uring_unavailable())),
+      kernel<ThreadPair, SchedYieldCarrier>("thread_sched_yield", TaskKind::thread, "a shared turn word polled with sched_yield",
           only({P::same_cpu}, "skipped: sched_yield hands the CPU over only to a thread on the same CPU")),
-      kernel<ThreadPair, SpinCarrier>("thread_spin", "thread", "a shared turn word busy-polled (no kernel): one cache line between CPUs",
+      kernel<ThreadPair, SpinCarrier>("thread_spin", TaskKind::thread, "a shared turn word busy-polled (no kernel): one cache line between CPUs",
           spin_placements()),
-      kernel<ProcessPair, PipeCarrier>("process_pipe", "process", "a pipe per direction between parent and child (lmbench lat_ctx)"),
-      kernel<ProcessPair, FutexCarrier>("process_futex", "process", "a futex word per direction in MAP_SHARED memory"),
-      kernel<ProcessPair, SocketpairCarrier>("process_socketpair", "process", "a UNIX stream socketpair"),
-      kernel<ProcessPair, IoUringCarrier>("process_io_uring", "process", "a ring per process: IORING_OP_MSG_RING posts the token into the other's ring", only({}, io_uring_unavailable())),
-      one_thread("fcontext_fiber", Kind::cooperative, "fiber", "Boost.Context fiber::resume (fcontext)", &make_fcontext_fiber),
-      one_thread("ucontext_fiber", Kind::cooperative, "fiber", "POSIX swapcontext (saves the signal mask: a syscall)", &make_ucontext_switch),
-      one_thread("boost_fiber_yield", Kind::cooperative, "fiber", "Boost.Fiber this_fiber::yield through its round-robin scheduler", &make_boost_fiber_yield),
-      one_thread("coroutine", Kind::cooperative, "coroutine", "C++20 stackless coroutines, symmetric transfer", &make_coroutine_transfer),
-      one_thread("asio_coroutine", Kind::cooperative, "coroutine", "two C++20 coroutines on one Asio io_context, each yielding by co_await asio::post", &make_asio_coroutine),
-      one_thread("asm_switch", Kind::cooperative, "fiber", arch::kAsmSwitchDescription, &make_asm_switch),
-      one_thread("asm_switch_fpenv", Kind::cooperative, "fiber", arch::kAsmSwitchFpenvDescription, &make_asm_switch_fpenv),
-      one_thread("indirect_call", Kind::baseline, "call", "no switch: a call through a function pointer and its return", &make_indirect_call),
+      kernel<ProcessPair, PipeCarrier>("process_pipe", TaskKind::process, "a pipe per direction between parent and child (lmbench lat_ctx)"),
+      kernel<ProcessPair, FutexCarrier>("process_futex", TaskKind::process, "a futex word per direction in MAP_SHARED memory"),
+      kernel<ProcessPair, SocketpairCarrier>("process_socketpair", TaskKind::process, "a UNIX stream socketpair"),
+      kernel<ProcessPair, IoUringCarrier>("process_io_uring", TaskKind::process, "a ring per process: IORING_OP_MSG_RING posts the token into the other's ring", only({}, io_uring_unavailable())),
+      one_thread("fcontext_fiber", Scheduling::cooperative, TaskKind::fiber, "Boost.Context fiber::resume (fcontext)", &make_fcontext_fiber),
+      one_thread("ucontext_fiber", Scheduling::cooperative, TaskKind::fiber, "POSIX swapcontext (saves the signal mask: a syscall)", &make_ucontext_switch),
+      one_thread("boost_fiber_yield", Scheduling::cooperative, TaskKind::fiber, "Boost.Fiber this_fiber::yield through its round-robin scheduler", &make_boost_fiber_yield),
+      one_thread("coroutine", Scheduling::cooperative, TaskKind::coroutine, "C++20 stackless coroutines, symmetric transfer", &make_coroutine_transfer),
+      one_thread("asio_coroutine", Scheduling::cooperative, TaskKind::coroutine, "two C++20 coroutines on one Asio io_context, each yielding by co_await asio::post", &make_asio_coroutine),
+      one_thread("asm_switch", Scheduling::cooperative, TaskKind::fiber, arch::kAsmSwitchDescription, &make_asm_switch),
+      one_thread("asm_switch_fpenv", Scheduling::cooperative, TaskKind::fiber, arch::kAsmSwitchFpenvDescription, &make_asm_switch_fpenv),
+      one_thread("indirect_call", Scheduling::baseline, TaskKind::call, "no switch: a call through a function pointer and its return", &make_indirect_call),
   };
   return list;
 }

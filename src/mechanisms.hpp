@@ -10,16 +10,19 @@
 #include "handoff.hpp"
 #include "measure/affinity.hpp"
 #include "measure/work.hpp"
+#include "task_kind.hpp"
 
 namespace bench_switch {
 
-enum class Kind { preemptive, cooperative, baseline };
-std::string_view to_string(Kind kind);
+// How a mechanism's two tasks take turns (its JSON `kind`): the kernel preempts and wakes them,
+// they hand over themselves, or nothing switches (a plain call, the baseline).
+enum class Scheduling { preemptive, cooperative, baseline };
+std::string_view to_string(Scheduling kind);
 
 struct Mechanism {
   std::string_view name;     // e.g. "thread_futex": the task kind, then the carrier
-  Kind kind;
-  std::string_view task;     // "thread", "process", "fiber", "coroutine" or "call"
+  Scheduling kind;
+  TaskKind task;             // the JSON field `task`: thread, process, fiber, coroutine or call
   std::string_view summary;  // one sentence: what hands the token over
   // Each placement it is registered in, with an empty reason, or the reason it is skipped there.
   std::vector<std::pair<PlacementKind, std::string_view>> placements;

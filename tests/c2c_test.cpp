@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <set>
 
-#include "experiments/core_to_core.hpp"
+#include "experiments/c2c.hpp"
 #include "measure/affinity.hpp"
 #include "measure/placement_pairs.hpp"
 
@@ -54,7 +54,7 @@ TEST(C2c, TakesEachPairOnceAndEveryRelationInTurn) {
   // The first four pairs are one of each relation, nearest first: a budget that stops early has all four.
   std::vector<Relation> first;
   for (int i = 0; i < 4; ++i) first.push_back(t->relation(order[i].first, order[i].second));
-  EXPECT_EQ(first, (std::vector<Relation>{Relation::smt_sibling, Relation::shared_llc, Relation::cross_llc,
+  EXPECT_EQ(first, (std::vector<Relation>{Relation::smt_sibling, Relation::cross_cpu, Relation::cross_llc,
                                           Relation::cross_package}));
   const auto with_diagonal = c2c_pair_order(*t, cpus, true);
   EXPECT_EQ(with_diagonal.size(), order.size() + 16);

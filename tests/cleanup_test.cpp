@@ -16,7 +16,7 @@ namespace {
 
 TEST(Cleanup, EveryProcessMechanismReapsItsChild) {
   for (const Mechanism& m : mechanisms()) {
-    if (m.task != "process" || !measurable_here(m)) continue;
+    if (m.task != TaskKind::process || !measurable_here(m)) continue;
     pid_t child;
     {
       const auto handoff = m.make(same_cpu(), Work{});
@@ -30,7 +30,7 @@ TEST(Cleanup, EveryProcessMechanismReapsItsChild) {
 
 TEST(Cleanup, AProcessPairWhosePartnerWasKilledStillTearsDown) {
   for (const Mechanism& m : mechanisms()) {
-    if (m.task != "process" || !measurable_here(m)) continue;
+    if (m.task != TaskKind::process || !measurable_here(m)) continue;
     pid_t child;
     {
       const auto handoff = m.make(same_cpu(), Work{});
@@ -48,10 +48,10 @@ TEST(Cleanup, EveryMechanismReleasesItsStacksAndFrames) {
     for (const bool ran : {false, true}) {
       {
         const auto handoff = m.make(same_cpu(), Work{});
-        if (m.task == "fiber") {
+        if (m.task == TaskKind::fiber) {
           EXPECT_GT(live_fiber_stacks().load(), 0) << m.name;
         }
-        if (m.task == "coroutine") {
+        if (m.task == TaskKind::coroutine) {
           EXPECT_GT(live_coroutine_frames().load(), 0) << m.name;
         }
         if (ran) handoff->run(100);

@@ -13,13 +13,13 @@ namespace bench_switch {
 namespace {
 
 // Threads and fibers apart: TSan cannot follow a fiber's stack switch, and leaves out "Fiber" tests.
-void expect_every_book_burnt_once(GopherTask task) {
+void expect_every_book_burnt_once(TaskKind task) {
   {
     for (const auto way : {GopherWay::one, GopherWay::shared, GopherWay::pipeline, GopherWay::independent}) {
       for (const int k : {1, 3, 8}) {
         for (const std::uint64_t books : {0u, 5u, 300u}) {
           const GophersRun r = burn_books(task, way, k, BookWork{books, 20, 20});
-          const std::string what = std::string(gopher_way_name(way)) + (task == GopherTask::fibers ? " fibers" : " threads") +
+          const std::string what = std::string(gopher_way_name(way)) + (task == TaskKind::fiber ? " fibers" : " threads") +
                                    ", K=" + std::to_string(k) + ", " + std::to_string(books) + " books";
           EXPECT_EQ(r.books_wrong, 0u) << what;
           EXPECT_EQ(r.furnace_violations, 0u) << what;
@@ -30,8 +30,8 @@ void expect_every_book_burnt_once(GopherTask task) {
   }
 }
 
-TEST(Gophers, ThreadsBurnEveryBookExactlyOnce) { expect_every_book_burnt_once(GopherTask::threads); }
-TEST(Gophers, FibersBurnEveryBookExactlyOnce) { expect_every_book_burnt_once(GopherTask::fibers); }
+TEST(Gophers, ThreadsBurnEveryBookExactlyOnce) { expect_every_book_burnt_once(TaskKind::thread); }
+TEST(Gophers, FibersBurnEveryBookExactlyOnce) { expect_every_book_burnt_once(TaskKind::fiber); }
 
 TEST(Gophers, APileIsSplitByTheFurnacesShare) {
   const BookWork w = book_work(10, 10'000, 0.25);
@@ -39,7 +39,8 @@ TEST(Gophers, APileIsSplitByTheFurnacesShare) {
   EXPECT_GT(w.burn_units, 0u);
   EXPECT_NEAR(static_cast<double>(w.burn_units), static_cast<double>(w.stage_units), 0.02 * static_cast<double>(w.burn_units));
   EXPECT_THROW(book_work(10, 10'000, 1.0), std::invalid_argument);
-  EXPECT_THROW(burn_books(GopherTask::threads, GopherWay::shared, 0, w), std::invalid_argument);
+  EXPECT_THROW(burn_books(TaskKind::thread, GopherWay::shared, 0, w), std::invalid_argument);
+  EXPECT_THROW(burn_books(TaskKind::coroutine, GopherWay::shared, 1, w), std::invalid_argument) << "gophers are threads or fibers";
 }
 
 void expect_one_hold_per_book(std::initializer_list<FurnaceLock> locks) {

@@ -51,7 +51,7 @@ TEST_P(EveryHandoff, AlternatesWithSequenceNumbersCheckedOnBothSides) {
   EXPECT_EQ(t.out_of_order, 0u);
 }
 
-// One-way latency samples (issue 12): one per token either side received while stamping was on,
+// One-way latency samples: one per token either side received while stamping was on,
 // none while it was off, both sides merged; a one-thread switch has none (its distribution is of
 // batch means, timed from outside).
 TEST_P(EveryHandoff, SamplesEachTokenReceivedWhileStampingIsOnAndOnlyKernelHandoffsStamp) {
@@ -89,7 +89,7 @@ INSTANTIATE_TEST_SUITE_P(AllMechanisms, EveryHandoff, testing::ValuesIn(measurab
 std::vector<Case> promised_cases() {
   std::vector<Case> cases;
   for (const Case& c : measurable_cases())
-    if (c.mechanism->kind != Kind::preemptive || c.placement == PlacementKind::same_cpu) cases.push_back(c);
+    if (c.mechanism->kind != Scheduling::preemptive || c.placement == PlacementKind::same_cpu) cases.push_back(c);
   return cases;
 }
 
@@ -98,7 +98,7 @@ class KernelSwitches : public EveryHandoff {};
 TEST_P(KernelSwitches, AreWhatTheKindPromises) {
   const auto p = placement();
   ASSERT_TRUE(p);
-  const bool kernel = GetParam().mechanism->kind == Kind::preemptive;
+  const bool kernel = GetParam().mechanism->kind == Scheduling::preemptive;
   ScopedPin pin(p->measuring);
   const auto handoff = GetParam().mechanism->make(*p, Work{});
   const std::uint64_t rounds = kernel ? 2000 : 200000;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "experiments/involuntary_switch.hpp"
-#include "experiments/refill.hpp"
+#include "experiments/involuntary_switch_refill.hpp"
 #include "measure/handover_spans.hpp"
 #include "measure/kernel_counters.hpp"
 

@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "experiments/involuntary_switch.hpp"
-#include "experiments/refill.hpp"
+#include "experiments/involuntary_switch_refill.hpp"
 
 namespace bench_switch {
 namespace {

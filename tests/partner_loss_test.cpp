@@ -97,7 +97,7 @@ const Loss kLosses[] = {{SIGKILL, "killed by signal 9"}, {SIGSTOP, "was stopped"
 // the process, and the destructor reaps it.
 TEST(PartnerLoss, EveryProcessMechanismNamesItsLostPartner) {
   for (const Mechanism& m : mechanisms()) {
-    if (m.task != "process" || !measurable_here(m)) continue;
+    if (m.task != TaskKind::process || !measurable_here(m)) continue;
     for (const Loss& loss : kLosses) {
       pid_t child;
       {
@@ -207,7 +207,7 @@ void lose_a_partner_of(const std::string& mechanism, int signal, const std::stri
 
 TEST(PartnerLossInTheBinary, AKilledPartnerFailsItsBenchmarkAndTheRunGoesOn) {
   for (const Mechanism& m : mechanisms())
-    if (m.task == "process") lose_a_partner_of(std::string(m.name), SIGKILL, "killed by signal 9");
+    if (m.task == TaskKind::process) lose_a_partner_of(std::string(m.name), SIGKILL, "killed by signal 9");
 }
 
 TEST(PartnerLossInTheBinary, AStoppedPartnerIsNamedKilledAndReaped) {

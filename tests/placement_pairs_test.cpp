@@ -58,7 +58,7 @@ TEST(PlacementPairs, AmdPartWithFourL3Domains) {
   expect_skip(*t, P::cross_package, kOnePackage);
   expect_skip(*t, P::cross_numa, kOneNode);
   EXPECT_EQ(t->relation(7, 8), Relation::cross_llc);
-  EXPECT_EQ(t->relation(8, 15), Relation::shared_llc);
+  EXPECT_EQ(t->relation(8, 15), Relation::cross_cpu);
 }
 
 TEST(PlacementPairs, HybridPrefersTheCoresThatShareAnL2AndNamesTheKinds) {
@@ -74,7 +74,7 @@ TEST(PlacementPairs, HybridPrefersTheCoresThatShareAnL2AndNamesTheKinds) {
   EXPECT_EQ(t->place(0).kind, "IntelCore");
   EXPECT_EQ(t->place(3).kind, "IntelCore");
   EXPECT_EQ(t->place(4).kind, "IntelAtom");
-  EXPECT_EQ(t->relation(0, 2), Relation::shared_llc) << "two P-cores still share the L3";
+  EXPECT_EQ(t->relation(0, 2), Relation::cross_cpu) << "two P-cores still share the L3";
   EXPECT_EQ(t->one_per_core(), (std::vector<int>{0, 2, 4, 5, 6, 7}));
 }
 

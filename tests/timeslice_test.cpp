@@ -11,7 +11,7 @@
 #include <csignal>
 #include <memory>
 
-#include "experiments/timeslices.hpp"
+#include "experiments/timeslice.hpp"
 #include "measure/affinity.hpp"
 #include "measure/timeline.hpp"
 #include "mechanisms/shared_block.hpp"

@@ -25,7 +25,7 @@ TEST(Topology, TwoSocketSmtServerHasEveryRelationButCrossLlc) {
   EXPECT_EQ(t->cpus().size(), 8u);
   expect_pair(*t, Relation::same_cpu, 7, 7);  // the last PU: CPU 0 takes more interrupts
   expect_pair(*t, Relation::smt_sibling, 0, 1);
-  expect_pair(*t, Relation::shared_llc, 0, 2);
+  expect_pair(*t, Relation::cross_cpu, 0, 2);
   expect_pair(*t, Relation::cross_package, 0, 4);
   EXPECT_FALSE(t->pair(Relation::cross_llc)) << "one L3 per package";
   const auto numa = t->cross_numa_pair();
@@ -37,7 +37,7 @@ TEST(Topology, TwoSocketSmtServerHasEveryRelationButCrossLlc) {
 TEST(Topology, TwoL3DomainsInOnePackageGiveCrossLlc) {
   const auto t = synthetic_machine("pack:1 l3:2 core:2 pu:1");
   ASSERT_TRUE(t);
-  expect_pair(*t, Relation::shared_llc, 0, 1);
+  expect_pair(*t, Relation::cross_cpu, 0, 1);
   expect_pair(*t, Relation::cross_llc, 0, 2);
   EXPECT_FALSE(t->pair(Relation::smt_sibling)) << "no SMT";
   EXPECT_FALSE(t->pair(Relation::cross_package));
@@ -48,7 +48,7 @@ TEST(Topology, ASmtDesktopHasSiblingsAndCoresOnOneL3) {
   const auto t = synthetic_machine("pack:1 l3:1 core:4 pu:2");
   ASSERT_TRUE(t);
   expect_pair(*t, Relation::smt_sibling, 0, 1);
-  expect_pair(*t, Relation::shared_llc, 0, 2);
+  expect_pair(*t, Relation::cross_cpu, 0, 2);
   EXPECT_FALSE(t->pair(Relation::cross_llc));
 }
 
@@ -56,7 +56,7 @@ TEST(Topology, ATwoVcpuGuestThatIsOneCoreHasOnlySiblings) {
   const auto t = synthetic_machine("pack:1 l3:1 core:1 pu:2");
   ASSERT_TRUE(t);
   expect_pair(*t, Relation::smt_sibling, 0, 1);
-  EXPECT_FALSE(t->pair(Relation::shared_llc)) << "there is no second core: cross_cpu cannot be given";
+  EXPECT_FALSE(t->pair(Relation::cross_cpu)) << "there is no second core: cross_cpu cannot be given";
 }
 
 TEST(Topology, ANonsenseDescriptionIsRefusedWithAMessage) {
@@ -74,7 +74,7 @@ TEST(Topology, ThisMachineIsRestrictedToTheAllowedCpus) {
   EXPECT_EQ(got, want);
   EXPECT_FALSE(t->describe().empty());
   if (want.size() == 1) GTEST_SKIP() << "one CPU: no pair of two";
-  EXPECT_TRUE(t->pair(Relation::smt_sibling) || t->pair(Relation::shared_llc) || t->pair(Relation::cross_llc) ||
+  EXPECT_TRUE(t->pair(Relation::smt_sibling) || t->pair(Relation::cross_cpu) || t->pair(Relation::cross_llc) ||
               t->pair(Relation::cross_package))
       << "two allowed CPUs are related somehow:\n" << t->describe();
 }

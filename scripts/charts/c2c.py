@@ -1,4 +1,4 @@
-"""`c2c_<carrier>`: core-to-core handoff latency (summaries.c2c, issue 11), one heatmap per carrier:
+"""`c2c_<carrier>`: core-to-core handoff latency (summaries.c2c), one heatmap per carrier:
 measuring CPU down, partner CPU across, both by OS number, lines where the topology's groups (core,
 LLC, package, NUMA node) change; each heatmap's matrix is also written as c2c_<carrier>.csv."""
 import json

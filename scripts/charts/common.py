@@ -14,7 +14,7 @@ import bsjson
 from units import fmt_ns  # noqa: F401  (for the chart modules: one time formatter for all of scripts/)
 
 KIND_ORDER = ("preemptive", "cooperative", "goroutine", "baseline")
-# Placements in order of distance between the two tasks (issue 11), the scheduler's choice after them.
+# Placements in order of distance between the two tasks (what they cross: a core, a cache, a package, a NUMA node), the scheduler's choice after them.
 PLACEMENT_ORDER = ("same_cpu", "smt_sibling", "cross_cpu", "cross_llc", "cross_package", "cross_numa",
                    "unpinned", "one_thread")
 KIND_TITLE = {"preemptive": "PREEMPTIVE  (the kernel switches)",

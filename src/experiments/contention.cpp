@@ -133,9 +133,10 @@ ContentionWork default_contention_work() {
   return work;
 }
 
-ContentionRun run_contention(ContentionTask task, int workers, bool shared, const ContentionWork& work) {
+ContentionRun run_contention(TaskKind task, int workers, bool shared, const ContentionWork& work) {
   if (workers < 1) throw std::invalid_argument("run_contention needs at least one worker");
-  return task == ContentionTask::threads ? run_threads(workers, shared, work) : run_fibers(workers, shared, work);
+  if (task != TaskKind::thread && task != TaskKind::fiber) throw std::invalid_argument("contention's workers are threads or fibers");
+  return task == TaskKind::thread ? run_threads(workers, shared, work) : run_fibers(workers, shared, work);
 }
 
 }  // namespace bench_switch

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace bench_switch {
+#include "task_kind.hpp"
 
-enum class ContentionTask { threads, fibers };
+namespace bench_switch {
 
 // The total work: `chunks` chunks of `spin_units_per_chunk` steps of spin_work each.
 struct ContentionWork {
@@ -36,6 +36,7 @@ struct ContentionRun {
 // a lock of its own, taken the same way but never contended, so the two modes differ only in
 // contention. Fibers yield after every chunk so they interleave. Worker creation and teardown are
 // not in elapsed_ns.
-ContentionRun run_contention(ContentionTask task, int workers, bool shared, const ContentionWork& work);
+// Throws std::invalid_argument for a task kind other than thread or fiber.
+ContentionRun run_contention(TaskKind task, int workers, bool shared, const ContentionWork& work);
 
 }  // namespace bench_switch

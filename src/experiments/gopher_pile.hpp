@@ -1,4 +1,4 @@
-// What the two gopher experiments share (gophers.cpp, furnace_moment.cpp): the pile with its
+// What the two gopher experiments share (gophers.cpp, furnace.cpp): the pile with its
 // tally, and the gangs of threads or fibers that burn it inside a timed span.
 #pragma once
 #include <sys/resource.h>

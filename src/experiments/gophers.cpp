@@ -227,12 +227,13 @@ BookWork book_work(std::uint64_t books, double book_ns, double furnace_share) {
   return {books, spin_units_for_ns(book_ns * (1 - furnace_share) / 3), spin_units_for_ns(book_ns * furnace_share)};
 }
 
-GophersRun burn_books(GopherTask task, GopherWay way, int gophers, const BookWork& work) {
+GophersRun burn_books(TaskKind task, GopherWay way, int gophers, const BookWork& work) {
   if (way == GopherWay::one) gophers = 1;
   if (way == GopherWay::pipeline) gophers = 4;
   if (gophers < 1) throw std::invalid_argument("burn_books needs at least one gopher");
-  return task == GopherTask::threads ? burn_with<ThreadKit>(way, gophers, work, false)
-                                     : burn_with<FiberKit>(way, gophers, work, true);
+  if (task != TaskKind::thread && task != TaskKind::fiber) throw std::invalid_argument("gophers are threads or fibers");
+  return task == TaskKind::thread ? burn_with<ThreadKit>(way, gophers, work, false)
+                                  : burn_with<FiberKit>(way, gophers, work, true);
 }
 
 }  // namespace bench_switch

@@ -14,9 +14,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include "task_kind.hpp"
+
 namespace bench_switch {
 
-enum class GopherTask { threads, fibers };
 enum class GopherWay { one, shared, pipeline, independent };
 std::string_view gopher_way_name(GopherWay way);
 
@@ -41,7 +42,7 @@ struct GophersRun {
 };
 
 // The whole pile once. `gophers` is K for shared and independent; one is one gopher, pipeline four.
-GophersRun burn_books(GopherTask task, GopherWay way, int gophers, const BookWork& work);
+GophersRun burn_books(TaskKind task, GopherWay way, int gophers, const BookWork& work);
 
 enum class FurnaceLock { mutex, spin, fiber };
 

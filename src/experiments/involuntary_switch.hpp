@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/timeslices.hpp"
+#include "experiments/timeslice.hpp"
 #include "measure/handover_spans.hpp"
 #include "measure/kernel_counters.hpp"
 #include "measure/latency_histogram.hpp"

@@ -1,4 +1,4 @@
-// Rings of N tasks passing one token around (issue 3, family `ring`): how a switch's cost grows
+// Rings of N tasks passing one token around (family `ring`): how a switch's cost grows
 // with the number of tasks the switcher must choose from and bring back into the caches.
 //
 // Each ring is a Handoff, so the switch family's loop times it unchanged:

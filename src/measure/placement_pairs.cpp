@@ -13,7 +13,7 @@ std::optional<Relation> relation_of(PlacementKind kind) {
     case PlacementKind::same_cpu:
     case PlacementKind::one_thread: return Relation::same_cpu;
     case PlacementKind::smt_sibling: return Relation::smt_sibling;
-    case PlacementKind::cross_cpu: return Relation::shared_llc;
+    case PlacementKind::cross_cpu: return Relation::cross_cpu;
     case PlacementKind::cross_llc: return Relation::cross_llc;
     case PlacementKind::cross_package: return Relation::cross_package;
     case PlacementKind::cross_numa:

@@ -1,4 +1,4 @@
-// The clock one-way latency samples are stamped with (issue 12): the architecture's counter (the
+// The clock one-way latency samples are stamped with: the architecture's counter (the
 // TSC, aarch64's CNTVCT_EL0) where it ticks at a constant rate (a read costs a few ns and needs no
 // conversion until the sample is recorded), CLOCK_MONOTONIC otherwise. Both are one machine-wide timeline, so a stamp taken on one CPU can be subtracted
 // from one taken on another. The only place samples read a raw counter: a port changes it here.

@@ -12,7 +12,7 @@ const char* to_string(Relation r) {
   switch (r) {
     case Relation::same_cpu: return "same_cpu";
     case Relation::smt_sibling: return "smt_sibling";
-    case Relation::shared_llc: return "cross_cpu";  // the placement's name: two cores sharing the most cache
+    case Relation::cross_cpu: return "cross_cpu";  // the placement's name: two cores sharing the most cache
     case Relation::cross_llc: return "cross_llc";
     case Relation::cross_package: return "cross_package";
   }
@@ -163,10 +163,10 @@ Relation Topology::relation(int a, int b) const {
   // Without a package level (some synthetic machines, some VMs), the machine is one package.
   const bool one_package = within(HWLOC_OBJ_PACKAGE) || hwloc_get_nbobjs_by_type(impl_->topo, HWLOC_OBJ_PACKAGE) <= 1;
   const hwloc_obj_t la = impl_->llc(pa), lb = impl_->llc(pb);
-  if (la != nullptr && la == lb) return Relation::shared_llc;
+  if (la != nullptr && la == lb) return Relation::cross_cpu;
   // Where hwloc knows no cache at all, cores of one package are taken to share its last level:
   // that is what "cross_llc" would otherwise claim to know.
-  if (one_package) return la == nullptr && lb == nullptr ? Relation::shared_llc : Relation::cross_llc;
+  if (one_package) return la == nullptr && lb == nullptr ? Relation::cross_cpu : Relation::cross_llc;
   return Relation::cross_package;
 }
 
@@ -183,7 +183,7 @@ std::optional<CpuPair> Topology::pair(Relation wanted) const {
   for (const int a : all)
     for (const int b : all) {
       if (a == b || relation(a, b) != wanted) continue;
-      if (wanted != Relation::shared_llc) return CpuPair{a, b, wanted, cross_numa(a, b)};
+      if (wanted != Relation::cross_cpu) return CpuPair{a, b, wanted, cross_numa(a, b)};
       const unsigned level = impl_->shared_cache_level(impl_->pu(a), impl_->pu(b));
       if (level < best_level) best = CpuPair{a, b, wanted, cross_numa(a, b)}, best_level = level;
     }

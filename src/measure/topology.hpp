@@ -16,7 +16,7 @@
 namespace bench_switch {
 
 // How far apart two PUs are, nearest first.
-enum class Relation { same_cpu, smt_sibling, shared_llc, cross_llc, cross_package };
+enum class Relation { same_cpu, smt_sibling, cross_cpu, cross_llc, cross_package };
 const char* to_string(Relation r);
 
 struct CpuPair {
@@ -57,7 +57,7 @@ class Topology {
   bool cross_numa(int a, int b) const;
   // The pair the relation `wanted` uses, nothing when this machine has none:
   // - same_cpu: the last PU (CPU 0 takes more of the device interrupts on most machines);
-  // - shared_llc: the two cores that share the most cache (an L2 of an E-core cluster before an
+  // - cross_cpu: the two cores that share the most cache (an L2 of an E-core cluster before an
   //   L3), the first in logical order among equals;
   // - the others: the first pair in logical order.
   std::optional<CpuPair> pair(Relation wanted) const;

@@ -1,4 +1,4 @@
-// One-way latency samples of kernel handoffs (issue 12), as schbench takes them: the sender stamps
+// One-way latency samples of kernel handoffs (a wake-up's latency: half a round trip is not one), as schbench takes them: the sender stamps
 // the time just before it wakes the receiver, into the token's cache line; the receiver stamps the
 // time its wait returns and records the difference, less one stamp's cost, in its own histogram.
 // Stamping is switched on and off between runs, so the same handoff can be timed with and without.

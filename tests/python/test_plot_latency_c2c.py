@@ -1,4 +1,4 @@
-"""Tests of the charts of issues 11 and 12 (scripts/charts/): latency distributions per placement, the
+"""Tests of the latency and core-to-core charts (scripts/charts/): latency distributions per placement, the
 cooperative batch means, the p99 beside the overhead rows, the c2c heatmaps and their CSV, on the
 fixtures latency.json (4 CPUs) and c2c_2x2.json written by fixtures/plot/make_fixtures.py.
 

@@ -1,4 +1,4 @@
-// For switch_registers_test.cpp: fills every register the System V ABI says a call preserves
+// For asm_switch_test.cpp: fills every register the System V ABI says a call preserves
 // (rbx, rbp, r12-r15) with seed + 0, seed + 1, ... in that order, switches away through the
 // switch under test, and, when switched back to, stores what those registers hold in after[0..5].
 //   void bs_test_switch_with_known_registers(void** save_sp, void* load_sp, uint64_t seed,

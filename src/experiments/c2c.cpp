@@ -1,4 +1,4 @@
-#include "experiments/core_to_core.hpp"
+#include "experiments/c2c.hpp"
 
 #include <fmt/format.h>
 

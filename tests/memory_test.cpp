@@ -1,104 +1,42 @@
-// Families spawn, memory and contention: every spawned task runs and is released (no child left,
-// no stack or frame alive), the /proc readings parse, and the contended work is done exactly once.
-// No test asserts a timing.
+// Family memory (experiments/memory.hpp) and the /proc readings it takes (measure/memory.hpp): every
+// idle task is alive until released and nothing is left after, and the readings parse. No test
+// asserts a timing.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/context/stack_traits.hpp>
 
-#include <cerrno>
 #include <csignal>
-#include <filesystem>
-#include <functional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
-#include "experiments/contention.hpp"
-#include "experiments/spawn.hpp"
+#include "experiments/memory.hpp"
 #include "measure/memory.hpp"
-#include "mechanisms/stacks.hpp"
+#include "tasks.hpp"
 
 namespace bench_switch {
 namespace {
 
-// No child of this process is left, reaped or not.
-void expect_no_child(const std::string& after) {
-  errno = 0;
-  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1) << after << ": a child is left";
-  EXPECT_EQ(errno, ECHILD) << after;
-}
-
-void expect_nothing_alive(const std::string& after) {
-  EXPECT_EQ(live_fiber_stacks().load(), 0) << after << ": a fiber stack is still allocated";
-  EXPECT_EQ(live_coroutine_frames().load(), 0) << after << ": a coroutine frame is still allocated";
-  expect_no_child(after);
-}
-
-std::size_t threads_of_this_process() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
-  return n;
-}
-
-// --- spawn ----------------------------------------------------------------------------------------
-
-TEST(Spawn, EveryKindRunsItsTaskToTheEndAndReleasesIt) {
-  PooledFiberSpawner pooled;
-  const std::vector<std::pair<const char*, std::function<bool()>>> kinds = {
-      {"thread", spawn_thread},
-      {"fork", spawn_fork},
-      {"fiber_fixed_stack", spawn_fiber_fixed_stack},
-      {"fiber_pooled_stack", [&pooled] { return pooled(); }},
-      {"coroutine", spawn_coroutine},
-  };
-  const std::size_t threads_before = threads_of_this_process();
-  for (const auto& [name, spawn] : kinds) {
-    for (int i = 0; i < 3; ++i) EXPECT_TRUE(spawn()) << name;
-    expect_nothing_alive(name);
-  }
-  EXPECT_EQ(threads_of_this_process(), threads_before) << "a spawned thread was not joined";
-}
-
-TEST(Spawn, PosixSpawnRunsAProgramAndReapsIt) {
-  const std::string program = find_program("true");
-  if (program.empty()) GTEST_SKIP() << "no 'true' program here";
-  EXPECT_EQ(program.front(), '/') << program;
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(spawn_posix_spawn(program));
-  expect_nothing_alive("posix_spawn");
-}
-
-TEST(Spawn, AProgramThatFailsIsReportedAndStillReaped) {
-  const std::string program = find_program("false");
-  if (program.empty()) GTEST_SKIP() << "no 'false' program here";
-  EXPECT_FALSE(spawn_posix_spawn(program));
-  EXPECT_FALSE(spawn_posix_spawn("/nonexistent/program"));
-  expect_nothing_alive("a failing posix_spawn");
-}
-
-TEST(Spawn, FindProgramSaysWhenThereIsNone) {
-  EXPECT_EQ(find_program("bench-switch-no-such-program"), "");
-}
-
-// --- idle tasks (family memory) ----------------------------------------------------------------
-
 TEST(IdleTasks, AllAreAliveUntilReleasedAndNothingIsLeftAfter) {
   constexpr std::size_t n = 16;
   const std::size_t threads_before = threads_of_this_process();
-  for (const IdleKind kind : {IdleKind::thread, IdleKind::process, IdleKind::fiber, IdleKind::coroutine}) {
-    const std::string name = "idle kind " + std::to_string(static_cast<int>(kind));
+  for (const TaskKind kind : {TaskKind::thread, TaskKind::process, TaskKind::fiber, TaskKind::coroutine}) {
+    const std::string name = "idle " + std::string(to_string(kind));
     std::vector<pid_t> children;
     {
       const auto tasks = make_idle_tasks(kind, n);
       EXPECT_EQ(tasks->size(), n) << name;
       children = tasks->children();
       switch (kind) {
-        case IdleKind::thread: EXPECT_EQ(threads_of_this_process(), threads_before + n); break;
-        case IdleKind::process:
+        case TaskKind::thread: EXPECT_EQ(threads_of_this_process(), threads_before + n); break;
+        case TaskKind::process:
           ASSERT_EQ(children.size(), n);
           for (const pid_t pid : children) EXPECT_EQ(kill(pid, 0), 0) << "child " << pid << " should be waiting";
           break;
-        case IdleKind::fiber: EXPECT_EQ(live_fiber_stacks().load(), static_cast<long>(n)); break;
-        case IdleKind::coroutine: EXPECT_EQ(live_coroutine_frames().load(), static_cast<long>(n)); break;
+        case TaskKind::fiber: EXPECT_EQ(live_fiber_stacks().load(), static_cast<long>(n)); break;
+        case TaskKind::coroutine: EXPECT_EQ(live_coroutine_frames().load(), static_cast<long>(n)); break;
+        case TaskKind::call: break;  // not in the list: a call is no task
       }
       tasks->release();
       tasks->release();  // idempotent; the destructor calls it a third time
@@ -109,9 +47,11 @@ TEST(IdleTasks, AllAreAliveUntilReleasedAndNothingIsLeftAfter) {
   }
 }
 
+TEST(IdleTasks, ACallIsNoIdleTask) { EXPECT_THROW(make_idle_tasks(TaskKind::call, 1), std::invalid_argument); }
+
 TEST(IdleTasks, ProcessesWhoseChildWasKilledStillTearDown) {
   {
-    const auto tasks = make_idle_tasks(IdleKind::process, 4);
+    const auto tasks = make_idle_tasks(TaskKind::process, 4);
     kill(tasks->children().at(1), SIGKILL);
   }
   expect_nothing_alive("a killed idle child");
@@ -119,23 +59,23 @@ TEST(IdleTasks, ProcessesWhoseChildWasKilledStillTearDown) {
 
 TEST(IdleMemory, EveryKindGivesItsFiguresAndReleasesItsTasks) {
   constexpr std::size_t n = 32;
-  for (const IdleKind kind : {IdleKind::thread, IdleKind::process, IdleKind::fiber, IdleKind::coroutine}) {
-    const std::string name = "idle kind " + std::to_string(static_cast<int>(kind));
+  for (const TaskKind kind : {TaskKind::thread, TaskKind::process, TaskKind::fiber, TaskKind::coroutine}) {
+    const std::string name = "idle " + std::string(to_string(kind));
     const IdleMemory m = measure_idle_memory(kind, n);
     EXPECT_EQ(m.tasks, n) << name;
     // Reservations, not timings: a thread reserves its whole stack and a fiber Boost's default one.
-    if (kind == IdleKind::thread) {
+    if (kind == TaskKind::thread) {
       EXPECT_GE(m.virtual_bytes_per_task, 64.0 * 1024) << name;
     }
-    if (kind == IdleKind::fiber) {
+    if (kind == TaskKind::fiber) {
       EXPECT_GE(m.virtual_bytes_per_task, static_cast<double>(boost::context::stack_traits::default_size())) << name;
     }
-    if (kind == IdleKind::process) {
+    if (kind == TaskKind::process) {
       EXPECT_GT(m.rss_bytes_per_task, 0.0) << "a forked child writes at least its stack: some page is its own";
       EXPECT_GE(m.pss_bytes_per_task, m.rss_bytes_per_task) << "Pss counts the private pages and a share of the rest";
       EXPECT_GT(m.virtual_bytes_per_task, 0.0) << name;
     }
-    if (kind == IdleKind::coroutine) {
+    if (kind == TaskKind::coroutine) {
       EXPECT_GT(m.frame_bytes, 0.0);
     }
     expect_nothing_alive(name);
@@ -219,35 +159,6 @@ TEST(MemoryReading, ReadsThisProcessAndSeesItGrow) {
   EXPECT_GE(after.rss, before.rss + (15u << 20));
   EXPECT_GE(after.vm_size, before.vm_size + (15u << 20));
   EXPECT_THROW(read_memory(0x7ffffff0), std::runtime_error) << "no such process";
-}
-
-// --- contention -----------------------------------------------------------------------------------
-
-TEST(Contention, EveryChunkIsDoneExactlyOnceAndTheLockExcludes) {
-  const ContentionWork work{300, 500};
-  for (const ContentionTask task : {ContentionTask::threads, ContentionTask::fibers}) {
-    for (const int n : {1, 2, 4}) {
-      for (const bool shared : {true, false}) {
-        const std::string name = std::string(task == ContentionTask::threads ? "threads" : "fibers") +
-                                 " N=" + std::to_string(n) + (shared ? " shared" : " independent");
-        const ContentionRun r = run_contention(task, n, shared, work);
-        EXPECT_EQ(r.chunks_done, work.chunks) << name;
-        ASSERT_EQ(r.per_worker.size(), static_cast<std::size_t>(n)) << name;
-        EXPECT_EQ(r.exclusion_violations, 0u) << name;
-        // Fibers yield after every chunk, so round robin gives each worker its turn.
-        if (task == ContentionTask::fibers) {
-          for (const std::uint64_t c : r.per_worker) EXPECT_GT(c, 0u) << name << ": a fiber did nothing";
-        }
-      }
-    }
-  }
-}
-
-TEST(Contention, TheDefaultWorkIsAThousandChunks) {
-  const ContentionWork w = default_contention_work();
-  EXPECT_EQ(w.chunks, 1000u);
-  EXPECT_GT(w.spin_units_per_chunk, 0u);
-  EXPECT_THROW(run_contention(ContentionTask::threads, 0, true, w), std::invalid_argument);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The hand-written floor switch preserves every register the ABI says a call preserves: each side
-// fills all of them with its own known values (switch_registers_<arch>.S), switches away through
+// fills all of them with its own known values (asm_switch_registers_<arch>.S), switches away through
 // bs_switch or bs_switch_fpenv, and finds exactly its values again when switched back to, while
 // the other side has held different values in the same registers in between.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "experiments/refill.hpp"
+#include "experiments/involuntary_switch_refill.hpp"
 
 #include <sys/mman.h>
 

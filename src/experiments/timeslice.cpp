@@ -1,4 +1,4 @@
-#include "experiments/timeslices.hpp"
+#include "experiments/timeslice.hpp"
 
 #include <linux/futex.h>
 #include <sys/prctl.h>

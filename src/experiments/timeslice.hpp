@@ -16,10 +16,10 @@
 #include "measure/attribution.hpp"
 #include "measure/kernel_counters.hpp"
 #include "measure/timeline.hpp"
+#include "task_kind.hpp"
 
 namespace bench_switch {
 
-enum class TaskKind { thread, process };
 inline constexpr int kMaxCrew = 16;
 enum class SchedPolicy { normal, rr };  // SCHED_OTHER (CFS / EEVDF) or SCHED_RR at its lowest priority
 
