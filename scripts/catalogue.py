@@ -10,15 +10,23 @@ import bsjson
 def catalogue_of(data):
     """The catalogue of the run `data`: its own copy, else one made from its entries (made_from)."""
     given = bsjson.bs_context(data).get("catalogue")
-    if isinstance(given, dict) and all(isinstance(given.get(k), list) for k in ("families", "mechanisms", "placements")):
-        return given
-    return made_from(data.get("benchmarks") or [])
+    return given if well_formed(given) else made_from(data.get("benchmarks") or [])
+
+
+def well_formed(given):
+    """Whether `given` has the shape the scripts read (a damaged one is replaced, never trusted)."""
+    def named(items):
+        return isinstance(items, list) and all(isinstance(i, dict) and _named(i.get("name")) for i in items)
+    return (isinstance(given, dict) and all(named(given.get(k)) for k in ("families", "mechanisms", "placements"))
+            and all(named(f.get("mechanisms")) and all(isinstance(m.get("placements"), list) for m in f["mechanisms"])
+                    for f in given["families"]))
 
 
 def made_from(benchmarks):
     """What entries show of a catalogue: families and mechanisms in the order the entries first name
     them. Placements: those of the switch family's C++ entries, in their order (the family reports
-    them nearest first), else of every entry; pinned when an entry of it names its CPUs (`cpus`)."""
+    them nearest first), else of every entry; pinned when an entry of it names its CPUs or what
+    they share (`cpus`, `relation`)."""
     entries = [b for b in benchmarks if isinstance(b, dict) and _named(b.get("family")) and _named(b.get("mechanism"))]
     families, mechanisms = {}, {}
     for b in entries:
@@ -35,7 +43,7 @@ def made_from(benchmarks):
         if _named(b.get("placement")):
             placements.setdefault(b["placement"], {"name": b["placement"], "pinned": False})
     for b in entries:
-        if b.get("placement") in placements and "cpus" in b:
+        if b.get("placement") in placements and ("cpus" in b or "relation" in b):
             placements[b["placement"]]["pinned"] = True
     return {"families": list(families.values()), "mechanisms": list(mechanisms.values()),
             "placements": list(placements.values())}

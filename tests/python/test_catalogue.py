@@ -125,6 +125,14 @@ def test_entries_that_name_nothing_are_left_out_of_a_made_catalogue():
     assert catalogue.family_names(made) == ["switch"] and made["placements"] == []
 
 
+@pytest.mark.parametrize("damaged", [[], {"families": 1}, {"families": [], "mechanisms": [], "placements": [3]},
+                                     {"families": [{"name": "switch", "mechanisms": [{"name": "x"}]}],
+                                      "mechanisms": [], "placements": []}])
+def test_a_damaged_catalogue_is_replaced_by_one_made_from_the_entries(damaged):
+    made = catalogue.catalogue_of(run_of([entry("ring", "thread_ring", "same_cpu")], damaged))
+    assert catalogue.family_names(made) == ["ring"]
+
+
 def test_a_run_that_carries_its_catalogue_is_read_by_it():
     given = {"families": [], "mechanisms": [], "placements": [{"name": "far", "pinned": True},
                                                               {"name": "near", "pinned": False}]}
