@@ -81,7 +81,8 @@ class Run:
     path: str
     data: dict
     label: str = ""
-    read: set = field(default_factory=set)      # families and summaries the chart being drawn read
+    read: set = field(default_factory=set)      # families and summaries the chart being drawn read (checked
+                                                # against its FAMILIES)
     charted: set = field(default_factory=set)   # the families of every chart drawn so far
 
     @property

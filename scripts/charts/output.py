@@ -7,6 +7,7 @@ import re
 import sys
 
 import bsjson
+import catalogue
 import output_file
 
 from .common import Drawing, NoData, RC, group_name, number, pyplot, short_date
@@ -41,6 +42,10 @@ def draw_all(runs, charts, args):
                       "rerun with --traceback for details", file=sys.stderr)
                 continue
             drawings = result if chart.several else [Drawing(chart.name, chart.title, *result)]
+            if undeclared := undeclared_reads(chart, runs):     # the index's notes would be wrong
+                failed = True
+                print(f"{PROG}: error: the {chart.name} chart read {', '.join(undeclared)}, which its FAMILIES "
+                      "do not name", file=sys.stderr)
             for run in runs:
                 run.charted |= set(chart.families)
             try:
@@ -54,6 +59,12 @@ def draw_all(runs, charts, args):
                 remove_stale(args.out, chart, keep={d.name for d in drawings})
             drawn += drawings
     return drawn, notes, failed
+
+
+def undeclared_reads(chart, runs):
+    """The families a chart read as it drew (Run.read) that its FAMILIES do not declare."""
+    families = {f for run in runs for f in catalogue.family_names(run.catalogue)}
+    return sorted({f for run in runs for f in run.read} & families - set(chart.families))
 
 
 def label_runs(runs):

@@ -166,3 +166,14 @@ def test_the_binary_lists_the_charts_each_family_feeds_as_the_charts_declare_the
         assert family["charts"] == [c.name for c in CHARTS if family["name"] in c.families], family["name"]
         assert family["figure"] and family["mechanisms"], family["name"]
     assert {p["name"] for p in listed["placements"] if not p["pinned"]} == {"unpinned"}
+
+
+def test_a_chart_that_reads_a_family_it_does_not_declare_is_caught():
+    from charts import output
+    data = run_of([entry("ring", "thread_ring", "same_cpu"), entry("spawn", "spawn_thread", "same_cpu")])
+    run = common.Run("a.json", data)
+    ring = next(c for c in CHARTS if c.name == "ring")
+    run.entries("ring"), run.summary("granularity_breakeven")
+    assert output.undeclared_reads(ring, [run]) == []
+    run.entries("spawn")
+    assert output.undeclared_reads(ring, [run]) == ["spawn"]
