@@ -63,7 +63,7 @@ def statements(path):
     starts = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", ")", "]", "}", "#")] + [len(lines)]
     for a, b in zip(starts, starts[1:]):
         text = "\n".join(lines[a:b])
-        if "tests" in path.parts and re.match(r"(def|class|@|async) ?", text):
+        if "tests" in path.parts and re.match(r"(def |class |async def |@)", text):
             continue
         if not (path.parent.name == "charts" and DECLARATION.match(text)):
             yield a + 1, text
