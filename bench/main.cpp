@@ -32,6 +32,7 @@
 #include "go_suite.hpp"
 #include "measure/placement_pairs.hpp"
 #include "measure/topology.hpp"
+#include "catalogue.hpp"
 #include "options.hpp"
 #include "output_file.hpp"
 #include "mechanisms.hpp"
@@ -83,6 +84,9 @@ options:
   --count-instructions MECHANISM ROUNDS
                      run ROUNDS round trips of a one-thread MECHANISM and nothing else, with
                      callgrind's collection on only around them (scripts/instruction_gate.py)
+  --list[=json]      print the catalogue and exit: every family (what its figure is, the charts
+                     it feeds), every mechanism (kind, task, placements) and placement; as JSON
+                     with --list=json (every run's JSON carries it too, docs/JSON.md)
   -h, --help         this text
 
 Google Benchmark flags pass through, for example:
@@ -201,6 +205,7 @@ json complete(const std::string& gbench_json, const std::string& command) {
   bs["libraries"]["google_benchmark"] = BENCH_SWITCH_BENCHMARK_VERSION;
   bs["command"] = command;
   bs["warnings"] = bench_switch::run_warnings();
+  bs["catalogue"] = bench_switch::catalogue();
   doc["context"]["bench_switch"] = bs;
   bench_switch::merge_attachments(doc["benchmarks"]);
   drop_figures_of_failed(doc["benchmarks"]);
@@ -293,6 +298,8 @@ int main(int argc, char** argv) {
     std::fputs(kHelp, stdout);
     return 0;
   }
+  bench_switch::register_in_family_order();
+  if (!options.list.empty()) return bench_switch::print_catalogue(options.list);
   // Before anything reads the machine: a stack or descriptor limit that stops the whole run.
   if (const std::string refused = bench_switch::limits_for_the_whole_run(); !refused.empty()) {
     std::fprintf(stderr, "bench_switch: %s\n", refused.c_str());

@@ -105,6 +105,7 @@ void add_options(CLI::App& app, Options& o, std::vector<std::string>& count) {
   app.add_flag("--with-go", o.with_go);
   app.add_option("--repetitions", o.repetitions)->check(whole_number_check("--repetitions", 1, kMaxRepetitions));
   app.add_option("--topology", o.synthetic)->expected(0, 1);
+  app.add_flag("--list{text}", o.list)->check(CLI::IsMember({"text", "json"}));
   app.add_option("--c2c-cpus", o.c2c_cpus)->check(not_empty("--c2c-cpus needs cores, all or a CPU list"));
   app.add_option("--c2c-budget", o.c2c_budget_s)->check(seconds_check(kMaxSeconds));
   app.add_option("--count-instructions", count)->expected(2);

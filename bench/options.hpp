@@ -16,6 +16,7 @@ struct Options {
   bool with_python = false;
   bool with_go = false;
   int repetitions = 0;          // --repetitions; 0: the mode's and the families' own
+  std::string list;             // --list[=json]: "text" or "json", print the catalogue and exit
   bool topology = false;        // --topology: print and exit
   std::string synthetic;        // --topology=DESCRIPTION
   std::string c2c_cpus;         // --c2c-cpus

@@ -9,6 +9,7 @@
 #include <new>
 #include <system_error>
 
+#include "catalogue.hpp"
 #include "resource_refusal.hpp"
 #include "stop_signals.hpp"
 
@@ -94,7 +95,7 @@ std::vector<benchmark::internal::Benchmark*>& every_benchmark() {
 
 benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFields fields,
                                               std::function<void(benchmark::State&)> fn) {
-  registered()[name] = std::move(fields);
+  registered()[name] = fields;
   // What this benchmark's first call reported (bench_switch --repetitions makes every benchmark
   // repeat, the ones that used to run once too): later calls keep to it, as Google Benchmark needs.
   auto first = std::make_shared<FirstRepetition>();
@@ -106,7 +107,7 @@ benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFiel
               "cannot aggregate repetitions after such a first one");
     same_counters_as_first(s, *first);
   };
-  return every_benchmark().emplace_back(benchmark::RegisterBenchmark(name.c_str(), call)
+  return every_benchmark().emplace_back(defer_registration(name, fields, call)
                                                 ->UseManualTime()
                                                 ->Unit(benchmark::kNanosecond));
 }

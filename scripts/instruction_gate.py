@@ -21,10 +21,19 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bsjson  # noqa: E402
+import catalogue  # noqa: E402
 import output_file  # noqa: E402
 
-MECHANISMS = ("asm_switch", "asm_switch_fpenv", "fcontext_fiber", "coroutine", "boost_fiber_yield",
-              "ucontext_fiber", "indirect_call")
+
+def one_thread_mechanisms(binary):
+    """The switch family's mechanisms that run in one thread (user-space switches and the baseline
+    call), as the binary's catalogue lists them (bench_switch --list=json)."""
+    res = subprocess.run([binary, "--list=json"], capture_output=True, text=True, timeout=60)
+    if res.returncode != 0:
+        last = (res.stderr.strip().splitlines() or ["no output"])[-1]
+        raise bsjson.BadInput(f"{binary} --list=json failed: {last}")
+    listed = json.loads(res.stdout)
+    return [m["name"] for m in catalogue.mechanisms_of(listed, "switch") if m["placements"] == ["one_thread"]]
 
 
 def count(binary, mechanism, rounds):
@@ -72,7 +81,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default="build/bench_switch", help="the bench_switch binary (default: %(default)s)")
     ap.add_argument("--rounds", type=int, default=10000, help="round trips counted (default: %(default)s)")
-    ap.add_argument("--mechanisms", default=",".join(MECHANISMS), help="comma-separated (default: all user-space ones)")
+    ap.add_argument("--mechanisms", default=None,
+                    help="comma-separated (default: every one-thread mechanism the binary lists)")
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--record", metavar="FILE", help="store the counts as the baseline")
     group.add_argument("--check", metavar="FILE", help="compare with the baseline; exit 1 on any change")
@@ -82,7 +92,8 @@ def main(argv=None):
         print("instruction_gate: valgrind is not installed (scripts/install-deps.sh installs it)", file=sys.stderr)
         return 2
     try:
-        counts = measure(args.binary, [m for m in args.mechanisms.split(",") if m], args.rounds)
+        chosen = one_thread_mechanisms(args.binary) if args.mechanisms is None else args.mechanisms.split(",")
+        counts = measure(args.binary, [m for m in chosen if m], args.rounds)
         baseline = {}
         if args.check:
             with open(args.check, encoding="utf-8") as f:

@@ -18,8 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bsjson  # noqa: E402  (lives beside this script)
 import output_file  # noqa: E402
 from charts import CHARTS  # noqa: E402  (scripts/charts/: one module per chart)
-from charts.common import Run, label_runs  # noqa: E402
-from charts.output import PROG, draw_all, index_html, index_markdown, measured_notes  # noqa: E402
+from charts.common import Run  # noqa: E402
+from charts.output import PROG, draw_all, index_html, index_markdown, label_runs, measured_notes  # noqa: E402
 from charts.trend import DEFAULT_TREND  # noqa: E402
 
 

@@ -10,6 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bsjson  # noqa: E402
+import catalogue  # noqa: E402
 
 CONTEXT_FIELDS = ("tool", "schema_version", "language", "git_revision", "cpu_model", "cpu_count",
                   "kernel_release", "fingerprint")
@@ -35,8 +36,6 @@ FAMILY_COUNTERS = {
     "xstate": ("kernel_switches_per_switch", "default_ns_per_switch", "over_control_ns", "measuring_xinuse_seen",
                "partner_xinuse_seen"),
 }
-# Placements pinned to a pair of CPUs: their measured C++ entries say which, and what the two share.
-PINNED = {"same_cpu", "smt_sibling", "cross_cpu", "cross_llc", "cross_package", "cross_numa", "one_thread"}
 NATIVE_SWITCH_COUNTERS = ("ns_per_switch", "voluntary_switches_per_switch", "involuntary_switches_per_switch",
                           "cpu_utilisation", "switches")
 
@@ -57,6 +56,9 @@ def problems(data, require_families=()):
     if not data["benchmarks"]:
         found.append("no benchmark in it (a run that measured nothing is not a result)")
     families = set()
+    # Placements pinned to CPUs (the catalogue says which): their measured C++ entries say which
+    # CPUs, and what the two share.
+    pinned = catalogue.pinned(catalogue.catalogue_of(data))
     for number, entry in enumerate(data["benchmarks"]):
         if not isinstance(entry, dict):
             found.append(f"benchmarks[{number}] is not an object")
@@ -75,7 +77,7 @@ def problems(data, require_families=()):
         wanted = FAMILY_COUNTERS.get(family, ())
         if family == "switch" and entry.get("language", "c++") == "c++":
             wanted = wanted + NATIVE_SWITCH_COUNTERS
-        if entry.get("language", "c++") == "c++" and entry.get("placement") in PINNED:
+        if entry.get("language", "c++") == "c++" and entry.get("placement") in pinned:
             for key in ("cpus", "relation"):
                 if key not in entry:
                     found.append(f"{name}: lacks the field '{key}' (its placement is a pinned pair)")

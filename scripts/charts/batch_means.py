@@ -23,4 +23,5 @@ def draw(runs, args):
     return fig, reading
 
 
-CHART = Chart("batch_means", "Per-batch mean switch time (cooperative)", draw)
+FAMILIES = ("switch",)
+CHART = Chart("batch_means", "Per-batch mean switch time (cooperative)", draw, families=FAMILIES)

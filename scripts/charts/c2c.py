@@ -173,4 +173,5 @@ def draw(runs, args):
     return drawings
 
 
-CHART = Chart("c2c", "Core-to-core handoff latency", draw, several=True)
+FAMILIES = ("c2c",)
+CHART = Chart("c2c", "Core-to-core handoff latency", draw, several=True, families=FAMILIES)

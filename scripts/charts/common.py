@@ -5,6 +5,7 @@ A chart module (one per chart, listed in charts/__init__.py) imports what it nee
 rows.py (one row per mechanism) or curves.py (x = a parameter) when it has one of those shapes.
 """
 import datetime
+import functools
 import math
 import os
 import statistics
@@ -12,11 +13,9 @@ from dataclasses import dataclass, field
 
 import bsjson
 from units import fmt_ns  # noqa: F401  (for the chart modules: one time formatter for all of scripts/)
+import catalogue
 
 KIND_ORDER = ("preemptive", "cooperative", "goroutine", "baseline")
-# Placements in order of distance between the two tasks (what they cross: a core, a cache, a package, a NUMA node), the scheduler's choice after them.
-PLACEMENT_ORDER = ("same_cpu", "smt_sibling", "cross_cpu", "cross_llc", "cross_package", "cross_numa",
-                   "unpinned", "one_thread")
 KIND_TITLE = {"preemptive": "PREEMPTIVE  (the kernel switches)",
               "cooperative": "COOPERATIVE  (user space switches)",
               "goroutine": "GOROUTINES  (user space, M:N: Go's scheduler switches)",
@@ -26,7 +25,6 @@ PYTHON_COLOUR = "#8e44ad"
 # One colour per input file: none of them red, blue, Go's cyan or grey, which say preemptive,
 # cooperative, goroutine and baseline on the same charts.
 RUN_COLOURS = ("#e67e22", "#1e8449", "#222222", "#b7950b", "#e377c2", "#6e2c00", "#17a589", "#7d3c98")
-CURVE_FAMILIES = ("granularity", "footprint", "ring", "contention", "involuntary_switch")
 SERIES_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#222222", "#e377c2", "#17becf",
                   "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
                                "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
@@ -54,11 +52,15 @@ class NoData(Exception):
 class Chart:
     """One entry of the list in charts/__init__.py. `draw(runs, args)` returns (figure, reading), or,
     when `several` (one figure per placement, per carrier), a list of Drawing named `<name>_<what>`.
-    Which families a chart draws is not listed here: Run records what each chart reads (Run.read)."""
+    `families`: the family it draws first, then any it takes a reference from; declared once, as the
+    module's one-line FAMILIES, which bench_switch's catalogue reads too (the charts each family
+    feeds). `curves`: x is a parameter, and a mechanism keeps its colour across such charts."""
     name: str
     title: str
     draw: object
     several: bool = False
+    families: tuple = ()
+    curves: bool = False
 
 
 @dataclass
@@ -80,8 +82,9 @@ class Run:
     path: str
     data: dict
     label: str = ""
-    read: set = field(default_factory=set)      # families and summaries the chart being drawn read
-    charted: set = field(default_factory=set)   # ... and those of every chart drawn so far
+    read: set = field(default_factory=set)      # families and summaries the chart being drawn read (checked
+                                                # against its FAMILIES)
+    charted: set = field(default_factory=set)   # the families of every chart drawn so far
 
     @property
     def context(self):
@@ -91,6 +94,10 @@ class Run:
     @property
     def bs(self):
         return bsjson.bs_context(self.data)
+
+    @functools.cached_property
+    def catalogue(self):
+        return catalogue.catalogue_of(self.data)
 
     @property
     def name(self):
@@ -181,9 +188,10 @@ def mechanism(entry):
     return str(entry.get("mechanism") or group_name(entry))
 
 
-def placement_rank(placement):
-    """Where a placement sorts: PLACEMENT_ORDER, then any other placement."""
-    return PLACEMENT_ORDER.index(placement) if placement in PLACEMENT_ORDER else len(PLACEMENT_ORDER)
+def placement_rank(runs):
+    """A sort key: the placements of the runs' catalogues nearest first, then any other placement."""
+    order = catalogue.placement_order([run.catalogue for run in runs])
+    return lambda placement: order.index(placement) if placement in order else len(order)
 
 
 def group_entries(entries):
@@ -264,24 +272,6 @@ def parse_date(date):
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-
-
-def label_runs(runs):
-    """Legend labels: the context facts that tell the files apart (host, CPU, kernel, date)."""
-    facts = {"host_name": lambda r: r.fact("host_name"), "cpu_model": lambda r: r.fact("cpu_model"),
-             "kernel_release": lambda r: r.fact("kernel_release"),
-             "language": lambda r: "python" if r.bs.get("language") == "python" else "",
-             "date": lambda r: short_date(r.context.get("date"))}
-    if len(runs) == 1:
-        runs[0].label = runs[0].fact("host_name") or runs[0].name
-        return
-    differing = [f for f in facts.values() if len({f(r) for r in runs}) > 1]
-    for run in runs:
-        parts = [f(run) for f in differing if f(run)]
-        run.label = " · ".join(parts) if parts else run.name
-    if len({r.label for r in runs}) < len(runs):
-        for run in runs:
-            run.label = f"{run.label} ({run.name})"
 
 
 def entry_label(entry, run, with_placement=True, extra=""):

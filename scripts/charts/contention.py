@@ -35,4 +35,5 @@ def draw(runs, args):
     return fig, reading
 
 
-CHART = Chart("contention", "Speedup: shared lock vs independent work", draw)
+FAMILIES = ("contention",)
+CHART = Chart("contention", "Speedup: shared lock vs independent work", draw, families=FAMILIES, curves=True)

@@ -2,7 +2,7 @@
 per mechanism (and per file)."""
 import math
 
-from .common import (CURVE_FAMILIES, NoData, RUN_DASHES, RUN_MARKERS, SERIES_COLOURS, is_python,
+from .common import (NoData, RUN_DASHES, RUN_MARKERS, SERIES_COLOURS, is_python,
                      legend_outside, log_axis, measured_ticks, mechanism, need, new_figure, number, param,
                      params_text, points, spread_note, ticker, value_limits, wants_log, whiskers)
 
@@ -80,11 +80,17 @@ def draw_curves(ax, runs, series, keys, log_y, dash_param=None, dash_names=None,
     return colour
 
 
+def curve_families():
+    """The families drawn as curves: the first each curve chart declares (Chart.curves)."""
+    from . import CHARTS    # the chart modules import this one
+    return {chart.families[0] for chart in CHARTS if chart.curves and chart.families}
+
+
 def series_colours(runs, keys):
     """Series key -> colour: a mechanism keeps its colour on every chart of one invocation, unless
     two series of this chart would share one."""
     mechs = sorted({mechanism(b) for run in runs for b in run.data["benchmarks"]
-                    if b.get("mechanism") and b.get("family") in CURVE_FAMILIES})
+                    if b.get("mechanism") and b.get("family") in curve_families()})
     index = {m: j for j, m in enumerate(mechs)}
     wanted = {k: SERIES_COLOURS[index.get(k[0], len(mechs)) % len(SERIES_COLOURS)] for k in keys}
     if len(set(wanted.values())) == len(keys):

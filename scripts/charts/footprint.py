@@ -34,4 +34,5 @@ def draw(runs, args):
     return fig, reading
 
 
-CHART = Chart("footprint", "Switch cost against memory touched", draw)
+FAMILIES = ("footprint",)
+CHART = Chart("footprint", "Switch cost against memory touched", draw, families=FAMILIES, curves=True)

@@ -65,4 +65,5 @@ def draw(runs, args):
     return fig, reading
 
 
-CHART = Chart("gophers", "The gophers: four ways to burn the books", draw)
+FAMILIES = ("gophers",)
+CHART = Chart("gophers", "The gophers: four ways to burn the books", draw, families=FAMILIES)

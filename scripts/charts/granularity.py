@@ -161,4 +161,5 @@ def draw_timeslice_band(ax, runs):
     return bool(labelled)
 
 
-CHART = Chart("granularity", "Efficiency against work per switch", draw)
+FAMILIES = ("granularity", "timeslice")
+CHART = Chart("granularity", "Efficiency against work per switch", draw, families=FAMILIES, curves=True)

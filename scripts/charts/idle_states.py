@@ -79,4 +79,5 @@ def draw(runs, args):
     return fig, reading
 
 
-CHART = Chart("idle_states", "Cross-CPU wake-ups with the target CPU idle, awake, busy", draw)
+FAMILIES = ("switch",)
+CHART = Chart("idle_states", "Cross-CPU wake-ups with the target CPU idle, awake, busy", draw, families=FAMILIES)

@@ -11,7 +11,7 @@ def draw(runs, args):
     if not dists:
         raise NoData("no switch benchmark carries a one-way latency histogram", quiet=True)
     mechs = sorted({mechanism(d.entry) for d in dists})
-    placements = sorted({str(d.entry.get("placement") or "none") for d in dists}, key=placement_rank)
+    placements = sorted({str(d.entry.get("placement") or "none") for d in dists}, key=placement_rank(runs))
     drawings = []
     for placement in placements:
         here = [d for d in dists if str(d.entry.get("placement") or "none") == placement]
@@ -28,4 +28,5 @@ def draw(runs, args):
     return drawings
 
 
-CHART = Chart("latency", "One-way handoff latency per placement", draw, several=True)
+FAMILIES = ("switch",)
+CHART = Chart("latency", "One-way handoff latency per placement", draw, several=True, families=FAMILIES)

@@ -10,7 +10,7 @@ def draw(runs, args):
     virt = collect_rows(runs, "memory", counter("virtual_bytes_per_task"), args.whiskers, no_placement=True)
     if not rss and not virt:
         raise NoData("the 'memory' benchmarks carry no rss_bytes_per_task / virtual_bytes_per_task")
-    layout = layout_rows(merge_rows(rss, virt))
+    layout = layout_rows(merge_rows(rss, virt), runs)
     fig = pyplot().figure(figsize=(12, rows_height(layout, runs)), layout="constrained")
     fig.suptitle("Memory per task" + task_counts(rss + virt), fontweight="bold")
     axes = fig.subplots(1, 2, sharey=True)
@@ -42,4 +42,5 @@ def task_counts(rows):
     return f" (N = {text} idle tasks of each kind)"
 
 
-CHART = Chart("memory", "Memory per task", draw)
+FAMILIES = ("memory",)
+CHART = Chart("memory", "Memory per task", draw, families=FAMILIES)

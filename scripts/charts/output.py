@@ -7,9 +7,10 @@ import re
 import sys
 
 import bsjson
+import catalogue
 import output_file
 
-from .common import Drawing, NoData, RC, group_name, number, pyplot
+from .common import Drawing, NoData, RC, group_name, number, pyplot, short_date
 
 PROG = "plot.py"
 SAVE_METADATA = {"png": {"Software": None},
@@ -41,8 +42,12 @@ def draw_all(runs, charts, args):
                       "rerun with --traceback for details", file=sys.stderr)
                 continue
             drawings = result if chart.several else [Drawing(chart.name, chart.title, *result)]
+            if undeclared := undeclared_reads(chart, runs):     # the index's notes would be wrong
+                failed = True
+                print(f"{PROG}: error: the {chart.name} chart read {', '.join(undeclared)}, which its FAMILIES "
+                      "do not name", file=sys.stderr)
             for run in runs:
-                run.charted |= run.read
+                run.charted |= set(chart.families)
             try:
                 for d in drawings:
                     name_machine(d.figure, machine)
@@ -54,6 +59,30 @@ def draw_all(runs, charts, args):
                 remove_stale(args.out, chart, keep={d.name for d in drawings})
             drawn += drawings
     return drawn, notes, failed
+
+
+def undeclared_reads(chart, runs):
+    """The families a chart read as it drew (Run.read) that its FAMILIES do not declare."""
+    families = {f for run in runs for f in catalogue.family_names(run.catalogue)}
+    return sorted({f for run in runs for f in run.read} & families - set(chart.families))
+
+
+def label_runs(runs):
+    """Legend labels: the context facts that tell the files apart (host, CPU, kernel, date)."""
+    facts = {"host_name": lambda r: r.fact("host_name"), "cpu_model": lambda r: r.fact("cpu_model"),
+             "kernel_release": lambda r: r.fact("kernel_release"),
+             "language": lambda r: "python" if r.bs.get("language") == "python" else "",
+             "date": lambda r: short_date(r.context.get("date"))}
+    if len(runs) == 1:
+        runs[0].label = runs[0].fact("host_name") or runs[0].name
+        return
+    differing = [f for f in facts.values() if len({f(r) for r in runs}) > 1]
+    for run in runs:
+        parts = [f(run) for f in differing if f(run)]
+        run.label = " · ".join(parts) if parts else run.name
+    if len({r.label for r in runs}) < len(runs):
+        for run in runs:
+            run.label = f"{run.label} ({run.name})"
 
 
 def machine_name(run):
@@ -129,7 +158,7 @@ MACHINE_HEADER = ("file", "host", "CPU", "kernel", "date", "git revision", "lang
 
 def measured_notes(runs):
     """Lines about what the input holds and no chart shows: each family no drawn chart read (what a
-    chart reads is recorded as it draws, Run.read), then the skipped and failed benchmarks, one line
+    chart draws is declared, its FAMILIES), then the skipped and failed benchmarks, one line
     per reason with its count."""
     lines = []
     for family, count in sorted(uncharted_families(runs).items()):

@@ -10,7 +10,7 @@ def draw(runs, args):
     """ns per one-way switch for every mechanism and placement, grouped by kind."""
     need(runs, "switch")
     rows = collect_rows(runs, "switch", real_time_ns, args.whiskers, force_placement=True)
-    layout = layout_rows(rows)
+    layout = layout_rows(rows, runs)
     all_points = [p for r in rows for p in r.points.values()]
     subtitle = (f"median; {spread_note(all_points)}; k = kernel context switches per switch (median)\n"
                 "red (!): k is not what the kind promises (preemptive ≈ 1 on one CPU and > 0 anywhere, "
@@ -76,4 +76,5 @@ def kernel_switch_note(point):
     return f"k={k:.2f}", False
 
 
-CHART = Chart("overhead", "Cost of one switch", draw)
+FAMILIES = ("switch",)
+CHART = Chart("overhead", "Cost of one switch", draw, families=FAMILIES)

@@ -112,4 +112,5 @@ def draw(runs, args):
     return fig, reading
 
 
-CHART = Chart("preemption", "What one involuntary switch costs", draw)
+FAMILIES = ("involuntary_switch", "switch")
+CHART = Chart("preemption", "What one involuntary switch costs", draw, families=FAMILIES, curves=True)

@@ -13,4 +13,5 @@ def draw(runs, args):
     return fig, reading
 
 
-CHART = Chart("ring", "Switch cost in a ring of N tasks", draw)
+FAMILIES = ("ring",)
+CHART = Chart("ring", "Switch cost in a ring of N tasks", draw, families=FAMILIES, curves=True)

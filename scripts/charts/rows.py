@@ -36,9 +36,10 @@ def collect_rows(runs, family, value, spread, force_placement=False, no_placemen
     return list(rows.values())
 
 
-def layout_rows(rows):
+def layout_rows(rows, runs):
     """[("heading", kind) | ("row", Row)]: kinds in KIND_ORDER, within a kind placements in
-    PLACEMENT_ORDER, within a placement most expensive first, companions together (COMPANIONS)."""
+    the catalogue's order (nearest first), within a placement most expensive first, companions together (COMPANIONS)."""
+    rank = placement_rank(runs)
     kinds = sorted({r.kind for r in rows}, key=lambda k: (KIND_ORDER + (k,)).index(k))
     layout = []
     for kind in kinds:
@@ -51,7 +52,7 @@ def layout_rows(rows):
         def order(r):
             group = companion(r)
             top = first_value(r) if group is None else dearest[(r.key[1], group)]
-            return placement_rank(r.key[1]), -top, -1 if group is None else group, -first_value(r)
+            return rank(r.key[1]), -top, -1 if group is None else group, -first_value(r)
         members.sort(key=order)
         layout.append(("heading", kind))
         layout += [("row", r) for r in members]

@@ -6,7 +6,7 @@ from .common import Chart, fmt_ns, log_axis, need, new_figure, real_time_ns, spr
 def draw(runs, args):
     """Creation cost (create, start, finish one task) per mechanism."""
     need(runs, "spawn")
-    layout = layout_rows(collect_rows(runs, "spawn", real_time_ns, args.whiskers))
+    layout = layout_rows(collect_rows(runs, "spawn", real_time_ns, args.whiskers), runs)
     all_points = [p for what, r in layout if what == "row" for p in r.points.values()]
     fig, ax = new_figure(10, rows_height(layout, runs), "Cost of creating a task",
                          f"create, start and finish one task; median, {spread_note(all_points)}")
@@ -22,4 +22,5 @@ def draw(runs, args):
     return fig, reading
 
 
-CHART = Chart("spawn", "Cost of creating a task", draw)
+FAMILIES = ("spawn",)
+CHART = Chart("spawn", "Cost of creating a task", draw, families=FAMILIES)

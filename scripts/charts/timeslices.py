@@ -178,4 +178,5 @@ def draw_advertised(ax, advertised, labels):
                         fontsize=8, color="#333333")
 
 
-CHART = Chart("timeslices", "Time slices the kernel actually gives", draw)
+FAMILIES = ("timeslice",)
+CHART = Chart("timeslices", "Time slices the kernel actually gives", draw, families=FAMILIES)

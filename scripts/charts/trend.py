@@ -107,4 +107,5 @@ def short_revision(revision):
     return base[:12] + ("-dirty" if dirty else "")
 
 
-CHART = Chart("trend", "Switch cost over time", draw)
+FAMILIES = ("switch",)
+CHART = Chart("trend", "Switch cost over time", draw, families=FAMILIES)

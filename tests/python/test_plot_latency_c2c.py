@@ -108,11 +108,12 @@ def test_overhead_draws_p99_beside_rows_that_have_it(drawn, tmp_path):
 
 
 def test_overhead_orders_placements_by_distance_and_puts_asio_beside_asyncio():
-    layout = rows.layout_rows(rows.collect_rows([load(LATENCY)], "switch", common.real_time_ns, "minmax",
-                                                force_placement=True))
+    runs = [load(LATENCY)]
+    layout = rows.layout_rows(rows.collect_rows(runs, "switch", common.real_time_ns, "minmax", force_placement=True),
+                              runs)
     labels = [item.label for what, item in layout if what == "row"]
     placements = [label.split(" · ")[1].split()[0] for label in labels if "one_thread" not in label]
-    assert placements == sorted(placements, key=common.placement_rank)
+    assert placements == sorted(placements, key=common.placement_rank(runs))
     assert placements.index("smt_sibling") > placements.index("same_cpu")
     coop = [label for label in labels if "one_thread" in label]
     event_loops = [i for i, label in enumerate(coop) if re.search(r"(^|_)(asio|asyncio)_", label)]

@@ -1,0 +1,25 @@
+# The charts each family feeds, for bench_switch --list: read from the charts' own declarations so
+# that the link is written once. Each chart module in scripts/charts/ (listed, in order, in its
+# __init__.py) declares `FAMILIES = ("family", ...)` on one line and `CHART = Chart("name", ...)`;
+# this writes one `{"chart", "family"},` line per pair to OUTPUT. Editing a chart reconfigures.
+function(write_chart_links charts_dir output)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${charts_dir}/__init__.py)
+  file(STRINGS ${charts_dir}/__init__.py modules REGEX "^    \"[a-z0-9_]+\",$")
+  set(links "")
+  foreach(line IN LISTS modules)
+    string(REGEX REPLACE "^    \"([a-z0-9_]+)\",$" "\\1" module "${line}")
+    set(file ${charts_dir}/${module}.py)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${file})
+    file(STRINGS ${file} chart REGEX "^CHART = Chart\\(\"[a-z0-9_]+\"")
+    file(STRINGS ${file} families REGEX "^FAMILIES = \\((\"[a-z0-9_]+\",? ?)*\\)$")
+    if(NOT chart OR NOT families)
+      message(FATAL_ERROR "${file}: needs a one-line FAMILIES = (\"family\", ...) and CHART = Chart(\"name\", ...)")
+    endif()
+    string(REGEX REPLACE "^CHART = Chart\\(\"([a-z0-9_]+)\".*" "\\1" chart "${chart}")
+    string(REGEX MATCHALL "\"[a-z0-9_]+\"" families "${families}")
+    foreach(family IN LISTS families)
+      string(APPEND links "{\"${chart}\", ${family}},\n")
+    endforeach()
+  endforeach()
+  file(CONFIGURE OUTPUT ${output} CONTENT "${links}")
+endfunction()
