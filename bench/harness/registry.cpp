@@ -1,0 +1,125 @@
+#include "registry.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <new>
+#include <system_error>
+
+#include "resource_refusal.hpp"
+#include "stop_signals.hpp"
+
+#include "measure/placement_pairs.hpp"
+
+namespace bench_switch {
+
+namespace {
+std::map<std::string, EntryFields>& registered_fields() {
+  static std::map<std::string, EntryFields> fields;
+  return fields;
+}
+
+// One benchmark's call, so that nothing it throws ends the run (Google Benchmark 1.7 catches
+// nothing: an exception would terminate the program and lose every result): a resource the
+// machine refused is a skip that names it, anything else a failure of this benchmark alone.
+// Before and after it, a stopping run parks the main thread (stop_signals.hpp).
+void run_guarded(const std::function<void(benchmark::State&)>& fn, benchmark::State& s) {
+  park_if_stopping();
+  try {
+    fn(s);
+  } catch (const std::system_error& e) {
+    const int error = e.code().category() == std::generic_category() || e.code().category() == std::system_category()
+                          ? e.code().value() : 0;
+    if (is_refusal(error)) {
+      // what() is "what: reason"; refusal() gives the reason again, with the limit behind it.
+      std::string what = e.what();
+      if (const auto at = what.rfind(": " + e.code().message()); at != std::string::npos) what.erase(at);
+      skip(s, refusal(what, error));
+    } else {
+      s.SkipWithError(e.what());
+    }
+  } catch (const std::bad_alloc&) {
+    skip(s, refusal("out of memory", ENOMEM));
+  } catch (const std::exception& e) {
+    s.SkipWithError(e.what());
+  }
+  park_if_stopping();
+}
+}  // namespace
+
+namespace {
+// Google Benchmark 1.7 dereferences a missing entry when a later repetition reports a counter the
+// first did not (a figure set only when resolved): the program crashes. So a repetition reports
+// the first one's counters: one it lacks is NaN (written null), one the first lacked is dropped.
+// It also crashes when the first repetition failed or was skipped and a later one measured: then
+// a later one that measured is skipped too (one that did not keeps its own reason).
+struct FirstRepetition {
+  bool called = false;
+  bool failed = false;
+  std::vector<std::string> counters;
+};
+
+void same_counters_as_first(benchmark::State& s, FirstRepetition& first) {
+  if (!first.called) {
+    first.called = true;
+    first.failed = s.error_occurred();
+    for (const auto& [name, counter] : s.counters) first.counters.push_back(name);
+    return;
+  }
+  if (s.error_occurred()) return;
+  benchmark::UserCounters kept;
+  for (const std::string& name : first.counters) {
+    const auto it = s.counters.find(name);
+    kept[name] = it != s.counters.end() ? it->second : benchmark::Counter(NAN);
+  }
+  s.counters = std::move(kept);
+}
+
+}  // namespace
+
+benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFields fields,
+                                              std::function<void(benchmark::State&)> fn) {
+  registered_fields()[name] = std::move(fields);
+  // What this benchmark's first call reported (bench_switch --repetitions makes every benchmark
+  // repeat, the ones that used to run once too): later calls keep to it, as Google Benchmark needs.
+  auto first = std::make_shared<FirstRepetition>();
+  const auto call = [name, fn = std::move(fn), first](benchmark::State& s) {
+    begin_call(name);
+    run_guarded(fn, s);
+    // A repetition that measured after a first one that did not: its figure cannot be kept.
+    if (first->called && first->failed && !s.error_occurred())
+      skip(s, "the first repetition of this benchmark did not measure (its entry says why), and Google Benchmark 1.7 "
+              "cannot aggregate repetitions after such a first one");
+    same_counters_as_first(s, *first);
+  };
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), call)->UseManualTime()->Unit(benchmark::kNanosecond);
+  track_budget(b);
+  return b;
+}
+
+const EntryFields* fields_of(const std::string& name) {
+  const auto it = registered_fields().find(name);
+  return it == registered_fields().end() ? nullptr : &it->second;
+}
+
+nlohmann::json to_json(const EntryFields& f) {
+  nlohmann::json j = {{"family", f.family}, {"mechanism", f.mechanism}, {"kind", f.kind}, {"task", f.task},
+                      {"placement", f.placement}, {"language", "c++"}, {"params", f.params}, {"unit", f.unit}};
+  // The CPUs the placement used and what they share (docs/JSON.md), read from the topology the
+  // run measured on: a figure that does not say what it crossed cannot be compared across machines.
+  const auto kind = placement_from_string(f.placement);
+  if (kind == PlacementKind::unpinned) {
+    j["cpus_allowed"] = allowed_cpus();
+  } else if (const auto facts = kind ? placement_facts(*kind) : std::nullopt) {
+    j["cpus"] = facts->cpus;
+    j["relation"] = facts->relation;
+    j["cross_numa"] = facts->cross_numa;
+    j["numa_nodes"] = facts->numa;
+    if (!facts->kinds.empty()) j["cpu_kinds"] = facts->kinds;
+  }
+  return j;
+}
+
+}  // namespace bench_switch
