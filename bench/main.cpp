@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
     return final_write.done(1);
   }
   if (!gbench_errors.str().empty()) std::fprintf(stderr, "bench_switch: %s", gbench_errors.str().c_str());
-  json doc = bench_switch::complete(reporter.document(), run);
+  json doc = bench_switch::complete(reporter.document(), reporter.repetitions(), run);
   if (options.with_python) bench_switch::merge_python_suite(doc, python);
   if (options.with_go) bench_switch::merge_go_suite(doc, go);
   bench_switch::add_findings(doc);

@@ -45,7 +45,7 @@ nlohmann::json failure_findings(const nlohmann::json& benchmarks) {
 
 }  // namespace
 
-nlohmann::json complete(nlohmann::json reported, const RunDescription& run) {
+nlohmann::json complete(nlohmann::json reported, const std::vector<ReportedRun>& repetitions, const RunDescription& run) {
   nlohmann::json doc = std::move(reported);
   nlohmann::json bs = system_context();
   bs["libraries"]["google_benchmark"] = BENCH_SWITCH_BENCHMARK_VERSION;
@@ -56,7 +56,7 @@ nlohmann::json complete(nlohmann::json reported, const RunDescription& run) {
   bs["repetitions_setting"] = run.repetitions > 0 ? nlohmann::json(run.repetitions) : nlohmann::json(nullptr);
   doc["context"]["bench_switch"] = bs;
   drop_figures_of_failed(doc["benchmarks"]);
-  doc["summaries"] = summaries(doc["benchmarks"]);
+  doc["summaries"] = summaries(doc["benchmarks"], repetitions);
   return doc;
 }
 

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "reported_run.hpp"
 
 namespace bench_switch {
 
@@ -16,11 +19,12 @@ struct RunDescription {
   int repetitions = 0;  // --repetitions; 0: the mode's and the families' own
 };
 
-// `reported` (SuiteReporter::document) with context.bench_switch and the summaries. A benchmark
+// `reported` (SuiteReporter::document) with context.bench_switch and the summaries, which read
+// it and `repetitions` (SuiteReporter::repetitions). A benchmark
 // with a failed repetition has no figure: Google Benchmark's aggregates of the repetitions that
 // survived go, so that no summary, finding or comparison takes one. The repetitions themselves
 // stay, the failed one with its message.
-nlohmann::json complete(nlohmann::json reported, const RunDescription& run);
+nlohmann::json complete(nlohmann::json reported, const std::vector<ReportedRun>& repetitions, const RunDescription& run);
 
 // summaries.findings: one per failed benchmark first (a run with a failure says so there too),
 // then what the families found. Called once the other suites' entries are merged: a finding may

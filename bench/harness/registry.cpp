@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <map>
 #include <memory>
 #include <new>
 #include <system_error>
@@ -11,16 +10,9 @@
 #include "resource_refusal.hpp"
 #include "stop_signals.hpp"
 
-#include "measure/placement_pairs.hpp"
-
 namespace bench_switch {
 
 namespace {
-std::map<std::string, EntryFields>& registered_fields() {
-  static std::map<std::string, EntryFields> fields;
-  return fields;
-}
-
 // One benchmark's call, so that nothing it throws ends the run (Google Benchmark 1.7 catches
 // nothing: an exception would terminate the program and lose every result): a resource the
 // machine refused is a skip that names it, anything else a failure of this benchmark alone.
@@ -81,7 +73,7 @@ void same_counters_as_first(benchmark::State& s, FirstRepetition& first) {
 
 benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFields fields,
                                               std::function<void(benchmark::State&)> fn) {
-  registered_fields()[name] = std::move(fields);
+  register_fields(name, std::move(fields));
   // What this benchmark's first call reported (bench_switch --repetitions makes every benchmark
   // repeat, the ones that used to run once too): later calls keep to it, as Google Benchmark needs.
   auto first = std::make_shared<FirstRepetition>();
@@ -97,29 +89,6 @@ benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFiel
   auto* b = benchmark::RegisterBenchmark(name.c_str(), call)->UseManualTime()->Unit(benchmark::kNanosecond);
   track_budget(b);
   return b;
-}
-
-const EntryFields* fields_of(const std::string& name) {
-  const auto it = registered_fields().find(name);
-  return it == registered_fields().end() ? nullptr : &it->second;
-}
-
-nlohmann::json to_json(const EntryFields& f) {
-  nlohmann::json j = {{"family", f.family}, {"mechanism", f.mechanism}, {"kind", f.kind}, {"task", f.task},
-                      {"placement", f.placement}, {"language", "c++"}, {"params", f.params}, {"unit", f.unit}};
-  // The CPUs the placement used and what they share (docs/JSON.md), read from the topology the
-  // run measured on: a figure that does not say what it crossed cannot be compared across machines.
-  const auto kind = placement_from_string(f.placement);
-  if (kind == PlacementKind::unpinned) {
-    j["cpus_allowed"] = allowed_cpus();
-  } else if (const auto facts = kind ? placement_facts(*kind) : std::nullopt) {
-    j["cpus"] = facts->cpus;
-    j["relation"] = facts->relation;
-    j["cross_numa"] = facts->cross_numa;
-    j["numa_nodes"] = facts->numa;
-    if (!facts->kinds.empty()) j["cpu_kinds"] = facts->kinds;
-  }
-  return j;
 }
 
 }  // namespace bench_switch

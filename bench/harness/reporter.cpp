@@ -108,6 +108,7 @@ void SuiteReporter::keep_entries(const std::vector<Run>& runs) {
     if (fields != nullptr) entry.update(to_json(*fields));
     budget_into_fields(entry);
     entries_.push_back(std::move(entry));
+    if (repetitions) repetitions_.push_back({runs[i], fields});
   }
 }
 
@@ -183,6 +184,11 @@ nlohmann::json SuiteReporter::document() const {
   const std::lock_guard lock(mutex_);
   if (reported_ == 0) return nullptr;
   return {{"context", context_}, {"benchmarks", entries_}};
+}
+
+std::vector<ReportedRun> SuiteReporter::repetitions() const {
+  const std::lock_guard lock(mutex_);
+  return repetitions_;
 }
 
 void SuiteReporter::Finalize() {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "reported_run.hpp"
+
 namespace bench_switch {
 
 class SuiteReporter final : public benchmark::BenchmarkReporter {
@@ -24,6 +26,8 @@ class SuiteReporter final : public benchmark::BenchmarkReporter {
   // what was measured before the signal; null before the first benchmark has finished. Safe to
   // call from another thread.
   nlohmann::json document() const;
+  // The repetitions of document()'s benchmarks, typed, for the summaries that take them.
+  std::vector<ReportedRun> repetitions() const;
   int failures() const { return failures_; }  // benchmarks with an error that is not a documented skip
   int measured() const { return measured_; }
 
@@ -36,6 +40,7 @@ class SuiteReporter final : public benchmark::BenchmarkReporter {
   mutable std::mutex mutex_;  // the stopping thread reads the entries while this one adds to them
   nlohmann::json context_ = nlohmann::json::object();
   nlohmann::json entries_ = nlohmann::json::array();
+  std::vector<ReportedRun> repetitions_;
   std::string latency_words_;  // from the repetitions, for the row their aggregates print
   std::string family_;
   std::string errored_run_;  // a benchmark whose aggregates must not be printed as its figure

@@ -43,7 +43,7 @@ void write_interrupted(const SuiteReporter& reporter, const OutputPath& output, 
     std::fprintf(stderr, "bench_switch: stopped by SIG%s before anything was measured; nothing written\n", sigabbrev_np(signal));
     return;
   }
-  nlohmann::json doc = complete(std::move(so_far), run);
+  nlohmann::json doc = complete(std::move(so_far), reporter.repetitions(), run);
   doc["context"]["bench_switch"]["interrupted"] = {{"signal", fmt::format("SIG{}", sigabbrev_np(signal))}, {"signal_number", signal}};
   const std::string error = write_output(output, doc.dump(2) + "\n");
   if (!error.empty()) {
