@@ -25,10 +25,14 @@ void begin_call(const std::string& name) {
 }
 
 void attach_to_entry(benchmark::State& state, nlohmann::json fields) {
+  // Google Benchmark writes one entry per repetition whatever the thread count.
+  if (state.thread_index() == 0) attach_to_current_call(fields);
+}
+
+void attach_to_current_call(const nlohmann::json& fields) {
   AttachmentCalls& c = attachment_calls();
   const std::lock_guard lock(c.mutex);
-  // Google Benchmark writes one entry per repetition whatever the thread count.
-  if (state.thread_index() != 0 || c.current == nullptr) return;
+  if (c.current == nullptr) return;
   nlohmann::json& slot = c.current->back();
   if (slot.is_null()) slot = nlohmann::json::object();
   slot.update(fields);

@@ -23,6 +23,8 @@ void attach_to_entry(benchmark::State& state, nlohmann::json fields);
 
 // add_benchmark's wrapper, before each call of the benchmark registered as `name`.
 void begin_call(const std::string& name);
+// attach_to_entry's, once the state's thread is known to be the one whose entry it is.
+void attach_to_current_call(const nlohmann::json& fields);
 // The attachments of the last `repetitions` calls of `name`, oldest first (null where a call
 // attached nothing), and every call of it forgotten: called once per report of `name`.
 std::vector<nlohmann::json> take_attachments(const std::string& name, std::size_t repetitions);

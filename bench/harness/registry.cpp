@@ -78,7 +78,7 @@ benchmark::internal::Benchmark* add_benchmark(const std::string& name, EntryFiel
   // repeat, the ones that used to run once too): later calls keep to it, as Google Benchmark needs.
   auto first = std::make_shared<FirstRepetition>();
   const auto call = [name, fn = std::move(fn), first](benchmark::State& s) {
-    begin_call(name);
+    if (s.thread_index() == 0) begin_call(name);
     run_guarded(fn, s);
     // A repetition that measured after a first one that did not: its figure cannot be kept.
     if (first->called && first->failed && !s.error_occurred())

@@ -20,9 +20,10 @@ struct ReportedRun {
     const auto it = run.counters.find(name);
     return it == run.counters.end() ? NAN : it->second.value;
   }
-  // A registered integer parameter (K, policy, ...), or `otherwise`.
+  // A registered integer parameter (K, policy, ...), or `otherwise` (a benchmark with none has
+  // null params).
   int param(const std::string& name, int otherwise) const {
-    return fields != nullptr ? fields->params.value(name, otherwise) : otherwise;
+    return fields != nullptr && fields->params.is_object() ? fields->params.value(name, otherwise) : otherwise;
   }
 };
 
