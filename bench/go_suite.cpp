@@ -12,34 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "run_warnings.hpp"
 #include "stop_signals.hpp"
 
 namespace bench_switch {
 namespace {
-
 namespace fs = std::filesystem;
-
-// bench_go's exit status (-1: not started or killed). Its standard output goes to standard error
-// when bench_switch's own standard output carries the JSON.
-int go_suite_run(std::vector<std::string> argv, bool quiet_stdout) {
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    unblock_stop_signals();
-    if (quiet_stdout) dup2(STDERR_FILENO, STDOUT_FILENO);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 }  // namespace
 
 nlohmann::json run_go_suite(bool quick, bool quiet_stdout) {
@@ -57,7 +36,7 @@ nlohmann::json run_go_suite(bool quick, bool quiet_stdout) {
   const std::string out = (fs::temp_directory_path() / fmt::format("bench_switch_go_{}.json", getpid())).string();
   std::vector<std::string> argv = {binary, "--json", out};
   if (quick) argv.push_back("--quick");
-  const int status = go_suite_run(argv, quiet_stdout);
+  const int status = run_command(argv, quiet_stdout);
   std::ifstream in(out);
   nlohmann::json doc = status == 0 && in ? nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false) : nlohmann::json();
   fs::remove(out);

@@ -89,18 +89,16 @@ nlohmann::json breakeven_summary(const nlohmann::json& benchmarks) {
 // the handover p50, the tick inside it included):
 //   efficiency = slice / (slice + handover)
 // Drawn beside the sweep: the granularity the OS chooses, against those a program can choose.
-nlohmann::json timesliced_summary(const nlohmann::json& benchmarks) {
+nlohmann::json timesliced_summary(const std::vector<ReportedRun>& repetitions) {
   double slice = NAN, loss = NAN;
-  for (const auto& b : benchmarks) {
-    if (b.value("run_type", "") != "iteration" || b.value("error_occurred", false) || !b.contains("params")) continue;
-    const auto& p = b["params"];
-    if (b.value("mechanism", "") == "timeslice_threads" && p.value("K", 0) == 2 && p.value("policy", -1) == 0 &&
-        b.contains("slice_median_ns") && b["slice_median_ns"].is_number())
-      slice = b["slice_median_ns"].get<double>();
+  for (const ReportedRun& r : repetitions) {
+    if (r.run.error_occurred || r.fields == nullptr || r.param("K", 0) != 2 || r.param("policy", -1) != 0) continue;
+    if (r.fields->mechanism == "timeslice_threads" && std::isfinite(r.counter("slice_median_ns")))
+      slice = r.counter("slice_median_ns");
     // An unresolved handover median carries resolved 0: then there is no point to draw.
-    if (b.value("family", "") == "involuntary_switch" && b.value("mechanism", "") == "clock_threads" && p.value("K", 0) == 2 &&
-        p.value("policy", -1) == 0 && b.value("handover_resolved", 0) == 1 && b.contains("handover_p50_ns"))
-      loss = b["handover_p50_ns"].get<double>();
+    if (r.fields->family == "involuntary_switch" && r.fields->mechanism == "clock_threads" && r.counter("handover_resolved") == 1 &&
+        std::isfinite(r.counter("handover_p50_ns")))
+      loss = r.counter("handover_p50_ns");
   }
   if (std::isnan(slice) || std::isnan(loss)) return nullptr;
   return {{"mechanism", "timesliced_threads"}, {"W_ns", slice}, {"ns_lost_per_switch", loss},
@@ -138,7 +136,7 @@ std::optional<Finding> breakeven_finding(const nlohmann::json& doc) {
 
 const bool granularity_registered = [] {
   add_finding("granularity_breakeven", breakeven_finding);
-  add_summary("granularity_timesliced", timesliced_summary);
+  add_repetitions_summary("granularity_timesliced", timesliced_summary);
   describe_family("granularity", {"ns per switch with W ns of work per side between switches; eff = the same work with no "
                                   "switch (timed in alternate batches) / switched, median of the pairs and its 95 % interval",
                                   {{"work_ns", "W ns"}, {"efficiency", "eff"}, {"efficiency_lo", "lo"},

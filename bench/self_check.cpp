@@ -105,7 +105,7 @@ std::optional<Finding> self_check_finding(const nlohmann::json& doc, const SelfC
 }
 
 const bool self_check_registered = [] {
-  add_summary("self_check", self_check_summary);
+  add_repetitions_summary("self_check", self_check_summary);
   for (const SelfCheckEntry& e : self_check_entries())
     add_finding("self_check:" + e.benchmark, [&e](const nlohmann::json& doc) { return self_check_finding(doc, e); });
   return true;
@@ -127,34 +127,28 @@ void add_self_check_counters(const SelfCheckFigures& pairs, benchmark::UserCount
   counters["self_check_pairs"] = static_cast<double>(pairs.pairs);
 }
 
-nlohmann::json self_check_summary(const nlohmann::json& benchmarks) {
+nlohmann::json self_check_summary(const std::vector<ReportedRun>& repetitions) {
   struct Reps {
     std::string family;
     std::vector<double> ratio, harness_ns, bare_ns;
   };
-  std::map<std::string, Reps> runs;
-  for (const auto& b : benchmarks) {
-    if (b.value("run_type", "") != "iteration" || b.value("error_occurred", false) ||
-        !std::isfinite(self_check_number(b, "self_check_ratio")))
-      continue;
-    Reps& r = runs[b.value("run_name", "")];
-    r.family = b.value("family", "");
-    r.ratio.push_back(self_check_number(b, "self_check_ratio"));
-    r.harness_ns.push_back(self_check_number(b, "self_check_harness_ns"));
-    r.bare_ns.push_back(self_check_number(b, "bare_ns_per_switch"));
+  std::map<std::string, Reps> runs;  // by registered name
+  for (const ReportedRun& b : repetitions) {
+    if (b.run.error_occurred || b.fields == nullptr || !std::isfinite(b.counter("self_check_ratio"))) continue;
+    Reps& r = runs[b.run.run_name.function_name];
+    r.family = b.fields->family;
+    r.ratio.push_back(b.counter("self_check_ratio"));
+    r.harness_ns.push_back(b.counter("self_check_harness_ns"));
+    r.bare_ns.push_back(b.counter("bare_ns_per_switch"));
   }
   if (runs.empty()) return nullptr;
   nlohmann::json pairs = nlohmann::json::object();
   std::set<std::string> failed;
-  for (const auto& [run_name, r] : runs) {
+  for (const auto& [name, r] : runs) {
     // Over the repetitions: the median and its distribution-free interval (one repetition: none).
     const MedianInterval ratio = median_interval(r.ratio);
     const std::string verdict = self_check_verdict(ratio);
     if (verdict == "FAILED MEASUREMENT") failed.insert(r.family);
-    // Registered names gain Google Benchmark's suffixes (/manual_time, /repeats:N): keep the registered one.
-    std::string name = run_name;
-    for (const SelfCheckEntry& e : self_check_entries())
-      if (run_name == e.benchmark || run_name.rfind(e.benchmark + "/", 0) == 0) name = e.benchmark;
     pairs[name] = {{"family", r.family},           {"harness_ns", median_interval(r.harness_ns).median},
                    {"bare_ns", median_interval(r.bare_ns).median}, {"ratio", ratio.median},
                    {"ratio_lo", ratio.lo},         {"ratio_hi", ratio.hi},

@@ -7,6 +7,9 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "reported_run.hpp"
 
 #include "measure/self_check_pairs.hpp"
 
@@ -18,8 +21,9 @@ MakeBareLoop bare_loop_for(const std::string& name);
 // bare_ns_per_switch, self_check_ratio (harness / bare, per pair) with _lo and _hi, self_check_pairs.
 void add_self_check_counters(const SelfCheckFigures& pairs, benchmark::UserCounters& counters);
 
-// summaries.self_check from the run's benchmark entries: {margin, pairs: {benchmark: {family,
-// harness_ns, bare_ns, ratio, ratio_lo, ratio_hi, repetitions, verdict}}, failed_families: [...]}.
-nlohmann::json self_check_summary(const nlohmann::json& benchmarks);
+// summaries.self_check from the repetitions of every family that has a bare loop: {margin, pairs:
+// {benchmark: {family, harness_ns, bare_ns, ratio, ratio_lo, ratio_hi, repetitions, verdict}},
+// failed_families: [...]}.
+nlohmann::json self_check_summary(const std::vector<ReportedRun>& repetitions);
 
 }  // namespace bench_switch

@@ -1,7 +1,7 @@
 // Resources the machine may lawfully refuse: a fork or a thread (RLIMIT_NPROC, the cgroup's
 // pids.max), file descriptors (RLIMIT_NOFILE), memory and mappings (RLIMIT_AS, vm.max_map_count).
 // The benchmark that needs one is skipped with a line that names the resource and its limit here,
-// and the run goes on (docs/FAULTS.md); bench/registry.cpp turns the exceptions into that skip.
+// and the run goes on (docs/FAULTS.md); bench/harness/registry.cpp turns the exceptions into that skip.
 #pragma once
 #include <cstdint>
 #include <stdexcept>

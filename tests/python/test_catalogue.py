@@ -50,7 +50,7 @@ def catalogue_names():
 # Where names are given, not restated: the Python suite registers its own rows (as bench/ does the
 # C++ ones), a chart declares the families it draws (FAMILIES) and charts/__init__.py the chart
 # modules (named like the families they draw).
-PRODUCERS = re.compile(r"^scripts/bench_python")
+PRODUCERS = re.compile(r"^scripts/(bench_python\.py$|python_suite/)")
 DECLARATION = re.compile(r"^(FAMILIES|CHART_MODULES) = ")
 INNERMOST = re.compile(r"[(\[{]([^()\[\]{}]*)[)\]}]")     # a bracket holding no other bracket
 NAME = re.compile(r"""["']([a-z0-9_]+)["']""")

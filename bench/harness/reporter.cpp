@@ -6,11 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
+#include <sstream>
 
 #include "measure/clock.hpp"
 #include "measure/latency_histogram.hpp"
 #include "registry.hpp"
+#include "run_entry.hpp"
 #include "stop_signals.hpp"
 
 namespace bench_switch {
@@ -18,25 +19,17 @@ namespace bench_switch {
 namespace {
 double seconds_now() { return static_cast<double>(now_ns()) * 1e-9; }
 
-// The registered name, without what Google Benchmark appends (/manual_time, /min_time:…, /repeats:…).
-std::string display_name(const std::string& run_name) {
-  static const std::regex appended(R"(/(manual_time|real_time|min_time:[^/]*|repeats:\d+|iterations:\d+))");
-  return std::regex_replace(run_name, appended, "");
-}
-
 std::string short_ns(double ns) { return ns < 100 ? fmt::format("{:.1f}", ns) : fmt::format("{:.0f}", ns); }
 
 // The latency distribution of all the repetitions together (their histograms merged): p50, p99
 // and max, "1-way" for one-way samples, "batch" for the means of short batches, "span" for the
 // handover spans of involuntary switches and "tick" for a lone task's spans at the tick.
-std::string latency_words(const std::vector<benchmark::BenchmarkReporter::Run>& runs) {
+std::string latency_words(const std::vector<nlohmann::json>& attached) {
   LatencyHistogram all;
   std::string kind;
-  for (const auto& r : runs) {
-    const nlohmann::json* fields = attachment_of(r.counters);
-    if (r.run_type != benchmark::BenchmarkReporter::Run::RT_Iteration || fields == nullptr || !fields->contains("latency"))
-      continue;
-    const nlohmann::json& latency = (*fields)["latency"];
+  for (const nlohmann::json& fields : attached) {
+    if (!fields.is_object() || !fields.contains("latency")) continue;
+    const nlohmann::json& latency = fields["latency"];
     all.merge(LatencyHistogram::from_json(latency["histogram"]));
     kind = latency.value("kind", "");
   }
@@ -45,13 +38,28 @@ std::string latency_words(const std::vector<benchmark::BenchmarkReporter::Run>& 
   return fmt::format("{} p50 {} p99 {} max {}", word, short_ns(all.percentile(0.5)),
                      short_ns(all.percentile(0.99)), short_ns(all.max()));
 }
+
+// Google Benchmark's context block, as its JSONReporter writes it (date, host, CPUs, caches, load,
+// and the library's build type, which only the library knows). The one piece of Google
+// Benchmark's text bench_switch reads: it holds no figure.
+nlohmann::json gbench_context(const benchmark::BenchmarkReporter::Context& context) {
+  std::ostringstream text, complaints;
+  benchmark::JSONReporter json;
+  json.SetOutputStream(&text);
+  json.SetErrorStream(&complaints);
+  json.ReportContext(context);
+  json.Finalize();
+  const nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  // Never the case with 1.7's fields (names, integers, finite loads), but a results file is not
+  // to be lost over its context: the text stands in for it.
+  if (doc.is_discarded() || !doc.contains("context")) return {{"unreadable", text.str()}};
+  return doc["context"];
+}
 }  // namespace
 
 bool SuiteReporter::ReportContext(const Context& context) {
   const std::lock_guard lock(mutex_);
-  json_.SetOutputStream(&json_text_);
-  json_.SetErrorStream(&GetErrorStream());
-  json_.ReportContext(context);
+  context_ = gbench_context(context);
   last_report_ = seconds_now();
   GetOutputStream() << fmt::format("bench_switch on {} CPUs: wall times from CLOCK_MONOTONIC, medians of the "
                                    "repetitions; the JSON holds every repetition\n", context.cpu_info.num_cpus);
@@ -63,35 +71,55 @@ void SuiteReporter::ReportRuns(const std::vector<Run>& runs) {
   // Once stopping, a run that ends is one the kill cut short: it is neither printed nor kept.
   if (stopping()) return;
   ++reported_;
-  json_.ReportRuns(runs);
   if (runs.empty()) return;
-  const EntryFields* fields = fields_for(runs.front().run_name.str());
-  const std::string family = fields ? fields->family : "other";
-  auto& out = GetOutputStream();
-  if (family != family_) {
-    if (!family_.empty()) out << fmt::format("  ({} done in {:.1f} s)\n", family_, seconds_now() - family_started_);
-    // A family starts when the previous benchmark ended, not at its own first row.
-    family_ = family, family_started_ = last_report_;
-    const FamilyView* view = view_of(family);
-    out << fmt::format("\n== {}: {}\n", family, view ? view->headline : "");
-  }
+  const Run& first = runs.front();
+  const EntryFields* fields = fields_of(first.run_name.function_name);
+  start_family(fields ? fields->family : "other");
+  keep_entries(runs);
   // Google Benchmark reports a benchmark's repetitions in one call and their aggregates, computed
   // from the repetitions that did not fail, in a second. A failure in any repetition fails the
   // benchmark: its row says so and its aggregates are not printed, so no figure stands for it.
-  const Run& first = runs.front();
   if (first.run_type == Run::RT_Iteration) {
     if (print_error_row(runs)) {
       errored_run_ = first.run_name.str();
+      latency_words_.clear();  // no row will carry them
     } else {
       errored_run_.clear();
-      latency_words_ = latency_words(runs);
       if (first.repetitions <= 1 || runs.size() < 2) print_row(runs);
     }
   } else if (first.run_name.str() != errored_run_) {
     print_row(runs);
   }
   last_report_ = seconds_now();
-  out.flush();
+  GetOutputStream().flush();
+}
+
+// Each run's entry: Google Benchmark's fields, what its call attached (a repetition's only), the
+// fields its benchmark registered, and its budget out of its name.
+void SuiteReporter::keep_entries(const std::vector<Run>& runs) {
+  const std::string& name = runs.front().run_name.function_name;
+  const bool repetitions = runs.front().run_type == Run::RT_Iteration;
+  const std::vector<nlohmann::json> attached = take_attachments(name, repetitions ? runs.size() : 0);
+  if (repetitions) latency_words_ = latency_words(attached);
+  const EntryFields* fields = fields_of(name);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    nlohmann::json entry = gbench_entry(runs[i]);
+    if (i < attached.size() && attached[i].is_object()) entry.update(attached[i]);
+    if (fields != nullptr) entry.update(to_json(*fields));
+    budget_into_fields(entry);
+    entries_.push_back(std::move(entry));
+    if (repetitions) repetitions_.push_back({runs[i], fields});
+  }
+}
+
+void SuiteReporter::start_family(const std::string& family) {
+  if (family == family_) return;
+  auto& out = GetOutputStream();
+  if (!family_.empty()) out << fmt::format("  ({} done in {:.1f} s)\n", family_, seconds_now() - family_started_);
+  // A family starts when the previous benchmark ended, not at its own first row.
+  family_ = family, family_started_ = last_report_;
+  const FamilyView* view = view_of(family);
+  out << fmt::format("\n== {}: {}\n", family, view ? view->headline : "");
 }
 
 bool SuiteReporter::print_error_row(const std::vector<Run>& runs) {
@@ -152,16 +180,19 @@ void SuiteReporter::print_row(const std::vector<Run>& runs) {
   out << row << "\n";
 }
 
-std::string SuiteReporter::json_so_far() const {
+nlohmann::json SuiteReporter::document() const {
   const std::lock_guard lock(mutex_);
-  const std::string text = json_text_.str();
-  // What JSONReporter::Finalize would add: the end of the benchmarks array and of the document.
-  return reported_ == 0 ? "" : text + "\n  ]\n}\n";
+  if (reported_ == 0) return nullptr;
+  return {{"context", context_}, {"benchmarks", entries_}};
+}
+
+std::vector<ReportedRun> SuiteReporter::repetitions() const {
+  const std::lock_guard lock(mutex_);
+  return repetitions_;
 }
 
 void SuiteReporter::Finalize() {
   const std::lock_guard lock(mutex_);
-  json_.Finalize();
   if (!family_.empty())
     GetOutputStream() << fmt::format("  ({} done in {:.1f} s)\n", family_, seconds_now() - family_started_);
 }
