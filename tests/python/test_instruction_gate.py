@@ -33,6 +33,11 @@ def test_a_change_is_flagged_and_a_new_mechanism_is_not():
     assert not changed and "new" in lines[1]
     lines, changed = instruction_gate.compare({"a": 40.0}, {"a": 41.5})
     assert changed and "CHANGED" in lines[0]
+    # Half an instruction a switch (one a round trip) is a path change; the toggles' constant, a
+    # few thousandths a switch when the code around them moves, is not.
+    assert instruction_gate.compare({"a": 40.0}, {"a": 40.5})[1]
+    lines, changed = instruction_gate.compare({"a": 47.0017}, {"a": 47.0003})
+    assert not changed and "unchanged" in lines[0]
 
 
 def test_without_a_binary_it_fails_in_one_line(tmp_path, capsys):
