@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace bench_switch {
@@ -56,15 +57,20 @@ WaitBound::WaitBound() {
       if (armed) --depth;
     }
   } undo;
-  ticker_ = std::thread([this, owner = pthread_self(), counter = &ticks] {
-    std::unique_lock lock(mutex_);
-    while (!stop_.wait_for(lock, std::chrono::nanoseconds(kWaitTickNs), [this] { return stopping_; })) {
-      counter->fetch_add(1, std::memory_order_relaxed);
-      pthread_kill(owner, tick_signal());
-      const std::lock_guard guard(wakers_mutex);
-      for (const auto* wake : wakers) (*wake)();
-    }
-  });
+  try {
+    ticker_ = std::thread([this, owner = pthread_self(), counter = &ticks] {
+      std::unique_lock lock(mutex_);
+      while (!stop_.wait_for(lock, std::chrono::nanoseconds(kWaitTickNs), [this] { return stopping_; })) {
+        counter->fetch_add(1, std::memory_order_relaxed);
+        pthread_kill(owner, tick_signal());
+        const std::lock_guard guard(wakers_mutex);
+        for (const auto* wake : wakers) (*wake)();
+      }
+    });
+  } catch (const std::system_error& e) {
+    // std::thread says only the errno's text: the skip line names what was refused.
+    throw std::system_error(e.code(), "the wait bound's ticker thread");
+  }
   undo.armed = false;
 }
 

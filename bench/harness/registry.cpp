@@ -29,6 +29,7 @@ void run_guarded(const std::function<void(benchmark::State&)>& fn, benchmark::St
       // what() is "what: reason"; refusal() gives the reason again, with the limit behind it.
       std::string what = e.what();
       if (const auto at = what.rfind(": " + e.code().message()); at != std::string::npos) what.erase(at);
+      if (what == e.code().message()) what = "a thread or process the benchmark needed";  // std::thread's bare what()
       skip(s, refusal(what, error));
     } else {
       s.SkipWithError(e.what());
