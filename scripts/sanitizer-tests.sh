@@ -55,7 +55,8 @@ esac
 dir=build-$kind
 # A unity build (several files compiled as one): these builds are never measured, and it halves
 # their compile time, most of which is the same templates (JSON, fmt, GoogleTest) in every file.
-cmake -B "$dir" -DBENCH_SWITCH_WERROR=ON -DCMAKE_UNITY_BUILD=ON "$flag" > /dev/null
+# Sixteen files a batch, not CMake's eight: a tenth less again (ASan on machine B, 202 s against 223 s).
+cmake -B "$dir" -DBENCH_SWITCH_WERROR=ON -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 "$flag" > /dev/null
 cmake --build "$dir" -j2 --target bench_switch_tests
 # Two at a time: the tests hold on a loaded machine (docs/FAULTS.md), and this halves the time.
 ctest --test-dir "$dir" --output-on-failure -j2 -E "$exclude"
