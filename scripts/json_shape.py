@@ -31,6 +31,17 @@ def type_of(value):
     return "object"
 
 
+def merged(a, b):
+    """One path's type over a list's elements: the union of what they hold (an empty list is a
+    list of anything its neighbours hold)."""
+    if a is None or a == b:
+        return b
+    if a.startswith("list[") and b.startswith("list["):
+        inner = (set(a[5:-1].split("|")) | set(b[5:-1].split("|"))) - {""}
+        return "list[" + "|".join(sorted(inner)) + "]"
+    return "|".join(sorted(set(a.split("|")) | set(b.split("|"))))
+
+
 def paths(value, prefix=""):
     """Every field path under value, with its type; a list's objects are merged under path[]."""
     out = {prefix or ".": type_of(value)}
@@ -40,7 +51,8 @@ def paths(value, prefix=""):
     elif isinstance(value, list):
         for v in value:
             if isinstance(v, (dict, list)):
-                out.update(paths(v, prefix + "[]"))
+                for p, t in paths(v, prefix + "[]").items():
+                    out[p] = merged(out.get(p), t)
     return out
 
 

@@ -43,3 +43,10 @@ def test_a_malformed_file_is_one_line_and_exit_2(tmp_path):
     a.write_text("{")
     r = subprocess.run([sys.executable, str(SCRIPT), str(a), str(a)], capture_output=True, text=True)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_list_of_objects_is_the_union_of_its_elements(tmp_path):
+    old, new = doc(), doc()
+    for d, charts in ((old, [["a"], []]), (new, [[], ["b"]])):
+        d["context"]["families"] = [{"name": "x", "charts": c} for c in charts]
+    assert run(tmp_path, old, new).returncode == 0
