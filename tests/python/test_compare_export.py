@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 import export_googlecpp
-from test_compare import CALL, FIBER, FUTEX, GBENCH_COMPARE, PYTHON, noisy, write_run
+from compare_runs import CALL, FIBER, FUTEX, GBENCH_COMPARE, PYTHON, noisy, write_run
 
 SCRIPT = pathlib.Path(export_googlecpp.__file__).resolve()
 MEMORY = "memory/idle_thread/N:1000/iterations:1/repeats:5/manual_time"

@@ -11,7 +11,7 @@ import pathlib
 import pytest
 
 import compare
-from test_compare import FIBER, FUTEX, KERNEL, noisy, run, verdicts, write_run
+from compare_runs import FIBER, FUTEX, KERNEL, noisy, run, verdicts, write_run
 
 
 def edit(path, **context):

@@ -1,5 +1,6 @@
-"""No C++ function in bench/ or src/ is over 60 lines (docs/ARCHITECTURE.md's style: short single-purpose
-functions, so that one reads a family or a mechanism by reading one file).
+"""No C++ function in bench/ or src/ is over 60 lines, no Python file over 400 and no command in scripts/ over
+150 (docs/ARCHITECTURE.md: short single-purpose functions and files, so that one reads a family, a
+mechanism or a tool by reading one file).
 
 A brace-depth heuristic, not a parser: comments, strings and character literals are blanked out, then
 every brace opened where no function is open yet (at namespace or class scope) is a function body when
@@ -77,3 +78,16 @@ def test_the_heuristic_finds_a_long_function_and_nothing_else():
     found = long_functions(text)
     assert [(lines, head.split()[-1]) for _, lines, head in found] == [(LIMIT + 2, "const"), (LIMIT + 2, "x)")]
     assert long_functions("void short_one() {\n  return;\n}\n") == []
+
+
+# The Python side's shape, as Google Benchmark's tools/gbench/ has it: thin commands over modules.
+PYTHON_MODULE_LIMIT, PYTHON_COMMAND_LIMIT = 400, 150
+
+
+def test_no_python_file_is_over_its_limit():
+    over = [f"{p.relative_to(ROOT)}: {n} lines" for p in sorted(ROOT.glob("scripts/**/*.py")) + sorted(ROOT.glob("tests/**/*.py"))
+            if (n := len(p.read_text().splitlines())) > PYTHON_MODULE_LIMIT]
+    commands = [f"{p.relative_to(ROOT)}: {n} lines" for p in sorted(ROOT.glob("scripts/*.py"))  # a command runs as __main__
+                if "__main__" in p.read_text() and (n := len(p.read_text().splitlines())) > PYTHON_COMMAND_LIMIT]
+    assert not over, f"Python files over {PYTHON_MODULE_LIMIT} lines:\n" + "\n".join(over)
+    assert not commands, f"commands in scripts/ over {PYTHON_COMMAND_LIMIT} lines:\n" + "\n".join(commands)
